@@ -1,0 +1,121 @@
+// Package argocd holds small typed structs for the Argo CD objects krm-gen renders.
+//
+// Argo CD's own Go package (argo-cd/v2) cannot be compiled together with current
+// k8s.io modules, so these structs mirror the subset of argoproj.io/v1alpha1 we use;
+// a test checks them against Argo CD's published CRDs.
+package argocd
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// Group and version of Argo CD's API.
+const (
+	Group      = "argoproj.io"
+	APIVersion = Group + "/v1alpha1"
+)
+
+// Annotations and finalizers Argo CD reads.
+const (
+	SyncWaveAnnotation = "argocd.argoproj.io/sync-wave"
+	CascadeFinalizer   = "resources-finalizer.argocd.argoproj.io"
+)
+
+// Application is an Argo CD Application.
+type Application struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              ApplicationSpec `json:"spec"`
+}
+
+// ApplicationSpec is what an Application deploys and how it syncs.
+type ApplicationSpec struct {
+	Project           string                      `json:"project"`
+	Source            *ApplicationSource          `json:"source,omitempty"`
+	Destination       ApplicationDestination      `json:"destination"`
+	SyncPolicy        *SyncPolicy                 `json:"syncPolicy,omitempty"`
+	IgnoreDifferences []ResourceIgnoreDifferences `json:"ignoreDifferences,omitempty"`
+}
+
+// ApplicationSource is a Git directory or a Helm chart.
+type ApplicationSource struct {
+	RepoURL        string                      `json:"repoURL"`
+	Path           string                      `json:"path,omitempty"`
+	TargetRevision string                      `json:"targetRevision,omitempty"`
+	Chart          string                      `json:"chart,omitempty"`
+	Helm           *ApplicationSourceHelm      `json:"helm,omitempty"`
+	Directory      *ApplicationSourceDirectory `json:"directory,omitempty"`
+}
+
+// ApplicationSourceHelm holds Helm release options.
+type ApplicationSourceHelm struct {
+	ReleaseName  string         `json:"releaseName,omitempty"`
+	ValuesObject map[string]any `json:"valuesObject,omitempty"`
+}
+
+// ApplicationSourceDirectory holds options for plain-manifest directories.
+type ApplicationSourceDirectory struct {
+	Recurse bool `json:"recurse,omitempty"`
+}
+
+// ApplicationDestination is the cluster and default namespace of an Application.
+type ApplicationDestination struct {
+	Server    string `json:"server"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// SyncPolicy controls automated sync.
+type SyncPolicy struct {
+	Automated                *SyncPolicyAutomated      `json:"automated,omitempty"`
+	SyncOptions              []string                  `json:"syncOptions,omitempty"`
+	Retry                    *RetryStrategy            `json:"retry,omitempty"`
+	ManagedNamespaceMetadata *ManagedNamespaceMetadata `json:"managedNamespaceMetadata,omitempty"`
+}
+
+// SyncPolicyAutomated enables automated sync.
+type SyncPolicyAutomated struct {
+	Prune    bool `json:"prune"`
+	SelfHeal bool `json:"selfHeal"`
+}
+
+// RetryStrategy retries failed syncs with backoff.
+type RetryStrategy struct {
+	Limit   int64    `json:"limit"`
+	Backoff *Backoff `json:"backoff,omitempty"`
+}
+
+// Backoff is the retry backoff.
+type Backoff struct {
+	Duration    string `json:"duration"`
+	Factor      *int64 `json:"factor,omitempty"`
+	MaxDuration string `json:"maxDuration"`
+}
+
+// ManagedNamespaceMetadata labels a namespace created with CreateNamespace=true.
+type ManagedNamespaceMetadata struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// ResourceIgnoreDifferences ignores drift in the given fields.
+type ResourceIgnoreDifferences struct {
+	Group             string   `json:"group,omitempty"`
+	Kind              string   `json:"kind"`
+	Name              string   `json:"name,omitempty"`
+	JQPathExpressions []string `json:"jqPathExpressions,omitempty"`
+	JSONPointers      []string `json:"jsonPointers,omitempty"`
+}
+
+// AppProject is an Argo CD AppProject.
+type AppProject struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              AppProjectSpec `json:"spec"`
+}
+
+// AppProjectSpec restricts what a project's Applications may deploy.
+type AppProjectSpec struct {
+	Description                string                   `json:"description,omitempty"`
+	SourceRepos                []string                 `json:"sourceRepos"`
+	Destinations               []ApplicationDestination `json:"destinations"`
+	ClusterResourceWhitelist   []metav1.GroupKind       `json:"clusterResourceWhitelist,omitempty"`
+	NamespaceResourceWhitelist []metav1.GroupKind       `json:"namespaceResourceWhitelist,omitempty"`
+}

@@ -1,0 +1,229 @@
+// Package cli is krm-gen's command line: subcommands, flags and exit codes. With no
+// subcommand it runs as a KRM function (ResourceList on stdin, out on stdout).
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+
+	"github.com/krm-gen/krm-gen/pkg/krmfn"
+	"github.com/krm-gen/krm-gen/pkg/pipeline"
+	"github.com/krm-gen/krm-gen/pkg/schema"
+	"github.com/krm-gen/krm-gen/pkg/writer"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitInvalid = 1 // invalid spec, drift found by verify, or a failed write
+	ExitUsage   = 2 // bad flags or arguments
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+const helpText = `krm-gen renders a GitOps tree (Argo CD apps, Istio ambient, Gateway API, apps)
+for an EKS/AKS platform from one short Platform spec.
+
+With no subcommand, krm-gen runs as a KRM function: it reads a ResourceList whose
+functionConfig is the Platform spec on stdin and writes the rendered objects to
+stdout (for kustomize generators, kpt).
+
+Exit codes:
+  0  success (warnings may be printed)
+  1  invalid spec (every problem is printed as FILE:LINE: FIELD: MESSAGE),
+     verify found a difference, or the output could not be written
+  2  usage error (unknown flag or subcommand, missing argument)`
+
+// Run executes krm-gen with args and returns the process exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := &cobra.Command{
+		Use:           "krm-gen",
+		Short:         "Render a GitOps platform tree from one spec",
+		Long:          helpText,
+		Version:       version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
+			if err := framework.Execute(krmfn.Processor{}, rw); err != nil {
+				return &exitError{ExitInvalid, err}
+			}
+			return nil
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{ExitUsage, err} })
+	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), schemaCmd(stdout))
+
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.code == ExitUsage {
+			fmt.Fprintf(stderr, "krm-gen: %v\nRun 'krm-gen --help' for usage.\n", ee.err)
+		} else if msg := ee.err.Error(); msg != "" {
+			fmt.Fprintln(stderr, msg)
+		}
+		return ee.code
+	}
+	// Errors cobra raises itself (unknown subcommand, bad args) are usage errors.
+	fmt.Fprintf(stderr, "krm-gen: %v\nRun 'krm-gen --help' for usage.\n", err)
+	return ExitUsage
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+type specFlags struct{ file, out string }
+
+func (f *specFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.file, "file", "f", "", "Platform spec file (required)")
+	cmd.Flags().StringVarP(&f.out, "output", "o", "", "output directory, e.g. out/eks (required)")
+}
+
+func (f *specFlags) check() error {
+	var missing []string
+	if f.file == "" {
+		missing = append(missing, "-f/--file")
+	}
+	if f.out == "" {
+		missing = append(missing, "-o/--output")
+	}
+	if len(missing) > 0 {
+		return &exitError{ExitUsage, fmt.Errorf("missing required flag %s", strings.Join(missing, " and "))}
+	}
+	return nil
+}
+
+// load reads, validates and renders the spec; diagnostics go to stderr.
+func load(file string, stderr io.Writer) (map[string][]byte, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, errors.Unwrap(err))}
+	}
+	res := pipeline.Load(data, file)
+	for _, d := range res.Diagnostics {
+		fmt.Fprintln(stderr, d.String())
+	}
+	if res.Platform == nil {
+		n := len(res.Diagnostics.Errors())
+		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %d error%s; nothing written", file, n, plural(n))}
+	}
+	outputs, err := pipeline.Render(res.Platform)
+	if err != nil {
+		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
+	}
+	files, err := pipeline.Files(outputs)
+	if err != nil {
+		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
+	}
+	return files, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func renderCmd(stderr io.Writer) *cobra.Command {
+	var f specFlags
+	cmd := &cobra.Command{
+		Use:   "render -f SPEC -o DIR",
+		Short: "Render the spec into DIR, replacing only what krm-gen generated before",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := f.check(); err != nil {
+				return err
+			}
+			files, err := load(f.file, stderr)
+			if err != nil {
+				return err
+			}
+			rep, err := writer.Write(f.out, files, writer.Options{})
+			if err != nil {
+				return &exitError{ExitInvalid, fmt.Errorf("%s: %w; nothing changed", f.out, err)}
+			}
+			for _, u := range rep.UserFiles {
+				fmt.Fprintf(stderr, "warning: %s/%s: not generated by krm-gen; left in place\n", f.out, u)
+			}
+			fmt.Fprintf(stderr, "krm-gen: rendered %s into %s: %d files", f.file, f.out, rep.Written)
+			if len(rep.Removed) > 0 {
+				fmt.Fprintf(stderr, ", removed %d no longer generated", len(rep.Removed))
+			}
+			fmt.Fprintln(stderr)
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func verifyCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f specFlags
+	cmd := &cobra.Command{
+		Use:   "verify -f SPEC -o DIR",
+		Short: "Exit 0 when DIR holds exactly what the spec renders, else 1 with a unified diff",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := f.check(); err != nil {
+				return err
+			}
+			files, err := load(f.file, stderr)
+			if err != nil {
+				return err
+			}
+			diff, err := writer.Diff(f.out, files)
+			if err != nil {
+				return &exitError{ExitInvalid, fmt.Errorf("%s: %w", f.out, err)}
+			}
+			if diff != "" {
+				fmt.Fprint(stdout, diff)
+				return &exitError{ExitInvalid, fmt.Errorf("krm-gen: %s is out of date with %s; run 'make render' and commit the result", f.out, f.file)}
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func schemaCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of the Platform spec",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			b, err := schema.JSONSchema()
+			if err != nil {
+				return &exitError{ExitInvalid, err}
+			}
+			_, err = stdout.Write(b)
+			return err
+		},
+	}
+}

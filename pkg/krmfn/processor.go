@@ -1,0 +1,105 @@
+// Package krmfn is krm-gen's KRM function: it reads a ResourceList whose
+// functionConfig is the Platform spec and appends the rendered objects, each
+// annotated with the path it has in the rendered out/ tree.
+package krmfn
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/krm-gen/krm-gen/pkg/manifest"
+	"github.com/krm-gen/krm-gen/pkg/pipeline"
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+// LineTag is the Result tag that carries the spec line of a problem.
+const LineTag = "line"
+
+// Processor renders the functionConfig Platform into the ResourceList.
+type Processor struct{}
+
+// Process implements framework.ResourceListProcessor. It returns the results as the
+// error when any is an error, so the function exits non-zero.
+func (Processor) Process(rl *framework.ResourceList) error {
+	if rl.FunctionConfig == nil || rl.FunctionConfig.IsNilOrEmpty() {
+		rl.Results = append(rl.Results, &framework.Result{
+			Severity: framework.Error,
+			Message:  "missing functionConfig: pass the Platform spec (kind: Platform) as the function's config",
+		})
+		return rl.Results
+	}
+	file := specFile(rl.FunctionConfig)
+	res := pipeline.LoadNode(rl.FunctionConfig.YNode(), file)
+	for _, d := range res.Diagnostics {
+		rl.Results = append(rl.Results, result(d))
+	}
+	if res.Platform == nil {
+		return rl.Results
+	}
+	outputs, err := pipeline.Render(res.Platform)
+	if err != nil {
+		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error(), File: &framework.File{Path: file}})
+		return rl.Results
+	}
+	items := make([]*yaml.RNode, 0, len(rl.Items))
+	for _, it := range rl.Items {
+		if it.GetKind() == schema.Kind && it.GetApiVersion() == schema.APIVersion {
+			continue // never echo a Platform spec back
+		}
+		items = append(items, it)
+	}
+	for _, o := range outputs {
+		index := map[string]int{}
+		for _, r := range o.Tree.Resources {
+			n, err := manifest.Encode(r.Object)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.Path, err)
+			}
+			rn := yaml.NewRNode(n)
+			p := path.Join(o.Dir, r.Path)
+			if err := rn.PipeE(yaml.SetAnnotation(kioutil.PathAnnotation, p)); err != nil {
+				return err
+			}
+			if err := rn.PipeE(yaml.SetAnnotation(kioutil.IndexAnnotation, strconv.Itoa(index[p]))); err != nil {
+				return err
+			}
+			index[p]++
+			items = append(items, rn)
+		}
+	}
+	rl.Items = items
+	return nil
+}
+
+func result(d schema.Diagnostic) *framework.Result {
+	r := &framework.Result{Message: d.Message, Severity: framework.Error}
+	if d.Severity == schema.SeverityWarning {
+		r.Severity = framework.Warning
+	}
+	if d.Field != "" {
+		r.Field = &framework.Field{Path: d.Field}
+	}
+	if d.File != "" {
+		r.File = &framework.File{Path: d.File}
+	}
+	if d.Line > 0 {
+		r.Tags = map[string]string{LineTag: strconv.Itoa(d.Line)}
+	}
+	return r
+}
+
+// specFile names the functionConfig's source file for messages, when known.
+func specFile(fc *yaml.RNode) string {
+	a := fc.GetAnnotations()
+	for _, k := range []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation} {
+		if p := a[k]; p != "" {
+			return p
+		}
+	}
+	return "functionConfig"
+}

@@ -1,0 +1,193 @@
+// Package pipeline is the one path from spec bytes to rendered files, shared by the
+// CLI and the KRM function: decode -> default -> validate -> resolve -> render -> encode.
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/krm-gen/krm-gen/pkg/manifest"
+	"github.com/krm-gen/krm-gen/pkg/model"
+	"github.com/krm-gen/krm-gen/pkg/render"
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+// Result is a validated spec and its diagnostics (warnings only when Platform is set).
+type Result struct {
+	Platform    *schema.Platform
+	Diagnostics schema.Diagnostics
+}
+
+// Load decodes, defaults and validates a spec file's bytes.
+func Load(data []byte, file string) Result {
+	p, pos, diags := schema.Decode(data, file)
+	if diags.HasErrors() {
+		return Result{Diagnostics: diags}
+	}
+	return check(p, pos, file)
+}
+
+// LoadNode decodes, defaults and validates a spec already parsed as YAML.
+func LoadNode(n *yaml.Node, file string) Result {
+	p, pos, diags := schema.DecodeNode(n, file)
+	if diags.HasErrors() {
+		return Result{Diagnostics: diags}
+	}
+	return check(p, pos, file)
+}
+
+func check(p *schema.Platform, pos schema.Positions, file string) Result {
+	p.Default()
+	errs, warns := p.Validate()
+	for _, env := range sortedEnvs(p) {
+		ep, eerrs := p.ForEnvironment(env)
+		if len(eerrs) > 0 {
+			errs = append(errs, eerrs...)
+			continue
+		}
+		ve, vw := ep.Validate()
+		errs = append(errs, inEnvironment(env, p.Spec.Environments[env], ve, errs)...)
+		warns = append(warns, inEnvironment(env, p.Spec.Environments[env], vw, warns)...)
+	}
+	diags := append(schema.FromFieldErrors(errs, schema.SeverityError, file, pos),
+		schema.FromFieldErrors(dedupe(warns), schema.SeverityWarning, file, pos)...)
+	diags.Sort()
+	if diags.HasErrors() {
+		return Result{Diagnostics: diags}
+	}
+	return Result{Platform: p, Diagnostics: diags}
+}
+
+// inEnvironment maps problems of an environment's merged spec back to the
+// override that caused them (spec.environments[env].FIELD); problems the base spec
+// already has are dropped, the rest say which environment they come from.
+func inEnvironment(env string, o schema.Environment, errs, base field.ErrorList) field.ErrorList {
+	known := map[string]bool{}
+	for _, e := range base {
+		known[e.Field+"\x00"+e.ErrorBody()] = true
+	}
+	ep := field.NewPath("spec", "environments").Key(env)
+	out := make(field.ErrorList, 0, len(errs))
+	for _, e := range errs {
+		c := *e
+		switch f := e.Field; {
+		case f == "metadata.name":
+			c.Field = ep.String()
+		case o.LoadBalancer != nil && strings.HasPrefix(f, "spec.gateway.loadBalancer"):
+			c.Field = ep.Child("loadBalancer").String() + strings.TrimPrefix(f, "spec.gateway.loadBalancer")
+		case o.Hostname != "" && f == "spec.gateway.hostname":
+			c.Field = ep.Child("hostname").String()
+		case len(o.Hostnames) > 0 && routeHostnames.MatchString(f):
+			c.Field = ep.Child("hostnames").String() + routeHostnames.ReplaceAllString(f, "")
+		case o.GatewayReplicas != 0 && (f == "spec.gateway.replicas" || f == "spec.gateway.maxReplicas"):
+			c.Field = ep.Child("gatewayReplicas").String()
+		case o.AppReplicas != 0 && appReplicas.MatchString(f):
+			c.Field = ep.Child("appReplicas").String()
+		case o.CertificateSecret != "" && f == "spec.gateway.https.certificateSecret":
+			c.Field = ep.Child("certificateSecret").String()
+		case known[f+"\x00"+e.ErrorBody()]:
+			continue
+		}
+		c.Detail = fmt.Sprintf("%s (in environment %q)", c.Detail, env)
+		out = append(out, &c)
+	}
+	return dedupe(out)
+}
+
+var (
+	routeHostnames = regexp.MustCompile(`^spec\.routes\[\d+\]\.hostnames`)
+	appReplicas    = regexp.MustCompile(`^spec\.apps\[\d+\]\.replicas$`)
+)
+
+// dedupe drops warnings repeated by every environment's merged spec.
+func dedupe(errs field.ErrorList) field.ErrorList {
+	seen := map[string]bool{}
+	var out field.ErrorList
+	for _, e := range errs {
+		key := e.Field + "\x00" + e.ErrorBody()
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func sortedEnvs(p *schema.Platform) []string {
+	envs := make([]string, 0, len(p.Spec.Environments))
+	for name := range p.Spec.Environments {
+		envs = append(envs, name)
+	}
+	sort.Strings(envs)
+	return envs
+}
+
+// Output is one rendered tree and the folder (relative to the output directory) it goes in.
+type Output struct {
+	Dir  string // "" for a spec without environments, else the environment name
+	Tree *render.Tree
+}
+
+// Render renders a validated platform: one tree, or one per environment.
+func Render(p *schema.Platform) ([]Output, error) {
+	envs := sortedEnvs(p)
+	if len(envs) == 0 {
+		t, err := render.Render(model.Build(p))
+		if err != nil {
+			return nil, err
+		}
+		return []Output{{Tree: t}}, nil
+	}
+	out := make([]Output, 0, len(envs))
+	for _, env := range envs {
+		ep, errs := p.ForEnvironment(env)
+		if len(errs) > 0 {
+			return nil, errs.ToAggregate()
+		}
+		m := model.Build(ep)
+		m.Environment = env
+		t, err := render.Render(m)
+		if err != nil {
+			return nil, fmt.Errorf("environment %s: %w", env, err)
+		}
+		out = append(out, Output{Dir: env, Tree: t})
+	}
+	return out, nil
+}
+
+// Files encodes rendered trees into file contents keyed by slash-separated path.
+func Files(outputs []Output) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, o := range outputs {
+		byPath := map[string][]*yaml.Node{}
+		var order []string
+		for _, r := range o.Tree.Resources {
+			n, err := manifest.Encode(r.Object)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", r.Path, err)
+			}
+			if _, ok := byPath[r.Path]; !ok {
+				order = append(order, r.Path)
+			}
+			byPath[r.Path] = append(byPath[r.Path], n)
+		}
+		for _, p := range order {
+			var buf bytes.Buffer
+			if err := manifest.Write(&buf, byPath[p]...); err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			files[path.Join(o.Dir, p)] = buf.Bytes()
+		}
+		for _, f := range o.Tree.Files {
+			files[path.Join(o.Dir, f.Path)] = f.Content
+		}
+	}
+	return files, nil
+}

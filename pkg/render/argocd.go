@@ -1,0 +1,319 @@
+package render
+
+import (
+	"strconv"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/krm-gen/krm-gen/pkg/argocd"
+	"github.com/krm-gen/krm-gen/pkg/model"
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+// Upstream sources the platform installs from.
+const (
+	GatewayAPIRepo    = "https://github.com/kubernetes-sigs/gateway-api.git"
+	GatewayAPICRDPath = "config/crd/standard"
+	IstioChartRepo    = "https://istio-release.storage.googleapis.com/charts"
+	CertManagerRepo   = "https://charts.jetstack.io"
+	CertManagerChart  = "cert-manager"
+	// CertManagerVersion is the cert-manager release installed when a certificate issuer is set.
+	CertManagerVersion   = "v1.21.1"
+	CertManagerNamespace = "cert-manager"
+)
+
+// Sync waves of the child Applications: each layer waits for the one before.
+const (
+	WaveCRDs       = 0
+	WaveIstioBase  = 1
+	WaveIstio      = 2
+	WaveNamespaces = 3
+	WaveGateway    = 4
+	WaveRoutes     = 5
+	WaveWorkloads  = 6
+)
+
+// Project names.
+func bootstrapProject(m *model.Model) string { return m.Name + "-bootstrap" }
+func infraProject(m *model.Model) string     { return m.Name + "-infra" }
+func platformProject(m *model.Model) string  { return m.Name + "-platform" }
+
+// RootAppName is the name of the app-of-apps Application.
+func RootAppName(m *model.Model) string { return m.Name + "-root" }
+
+func argoCD(m *model.Model, t *Tree) error {
+	s := m.Spec.Spec
+	t.add(DirBootstrap+"/root-app.yaml", bootstrapProjectObj(m), rootApp(m))
+	t.add(DirArgoCD+"/projects.yaml", infraProjectObj(m), platformProjectObj(m))
+
+	t.add(DirArgoCD+"/gateway-api-crds.yaml", crdApp(m))
+	t.add(DirArgoCD+"/istio-base.yaml", istioApp(m, "istio-base", "base", WaveIstioBase, map[string]any{
+		"profile":        "ambient",
+		"defaultRevision": "default",
+		// Render the webhook's failurePolicy as istiod sets it, so the app settles Synced.
+		"base": map[string]any{"validationFailurePolicy": "Fail"},
+	}))
+	istiod := map[string]any{"profile": "ambient"}
+	pilot := map[string]any{}
+	if len(m.SystemPlaced.NodeSelector) > 0 {
+		pilot["nodeSelector"] = m.SystemPlaced.NodeSelector
+	}
+	if len(m.SystemPlaced.Tolerations) > 0 {
+		pilot["tolerations"] = m.SystemPlaced.Tolerations
+	}
+	pilot["resources"] = map[string]any{
+		"requests": map[string]string{"cpu": "200m", "memory": "512Mi"},
+		"limits":   map[string]string{"cpu": "1", "memory": "1Gi"},
+	}
+	istiod["pilot"] = pilot
+	t.add(DirArgoCD+"/istiod.yaml", istioApp(m, "istiod", "istiod", WaveIstio, istiod))
+	daemonSet := func() map[string]any {
+		v := map[string]any{"profile": "ambient"}
+		if len(m.AllTaints) > 0 {
+			v["tolerations"] = m.AllTaints
+		}
+		return v
+	}
+	t.add(DirArgoCD+"/istio-cni.yaml", istioApp(m, "istio-cni", "cni", WaveIstio, daemonSet()))
+	t.add(DirArgoCD+"/ztunnel.yaml", istioApp(m, "ztunnel", "ztunnel", WaveIstio, daemonSet()))
+	if certManagerWanted(m) {
+		t.add(DirArgoCD+"/cert-manager.yaml", certManagerApp(m))
+	}
+
+	gwNS := s.Gateway.Namespace
+	t.add(DirArgoCD+"/namespaces.yaml", dirApp(m, "namespaces", infraProject(m), gwNS, DirNamespaces, WaveNamespaces))
+	t.add(DirArgoCD+"/gateway.yaml", dirApp(m, "gateway", platformProject(m), gwNS, DirGateway, WaveGateway))
+	t.add(DirArgoCD+"/security.yaml", dirApp(m, "security", platformProject(m), model.IstioSystemNamespace, DirSecurity, WaveGateway))
+	t.add(DirArgoCD+"/routes.yaml", dirApp(m, "routes", platformProject(m), gwNS, DirRoutes, WaveRoutes))
+	for _, a := range m.Apps {
+		name := "app-" + a.Name
+		if a.Health {
+			name = "health"
+		}
+		t.add(DirArgoCD+"/"+name+".yaml", dirApp(m, name, platformProject(m), a.Namespace, DirWorkloads+"/"+a.Name, WaveWorkloads))
+	}
+	return nil
+}
+
+func certManagerWanted(m *model.Model) bool {
+	h := m.Gateway.HTTPS
+	return h != nil && h.Certificate != nil
+}
+
+func appMeta(m *model.Model, name string, wave int, finalizer bool) metav1.ObjectMeta {
+	om := meta(m, name, m.Spec.Spec.ArgoCD.Namespace, nil)
+	om.Annotations = map[string]string{argocd.SyncWaveAnnotation: strconv.Itoa(wave)}
+	if finalizer {
+		om.Finalizers = []string{argocd.CascadeFinalizer}
+	}
+	return om
+}
+
+func automated() *argocd.SyncPolicy {
+	return &argocd.SyncPolicy{
+		Automated: &argocd.SyncPolicyAutomated{Prune: true, SelfHeal: true},
+		Retry: &argocd.RetryStrategy{Limit: 5, Backoff: &argocd.Backoff{
+			Duration: "10s", Factor: ptr(int64(2)), MaxDuration: "3m",
+		}},
+	}
+}
+
+func destination(m *model.Model, ns string) argocd.ApplicationDestination {
+	return argocd.ApplicationDestination{Server: m.Spec.Spec.ArgoCD.Server, Namespace: ns}
+}
+
+func gitSource(m *model.Model, dir string) *argocd.ApplicationSource {
+	return &argocd.ApplicationSource{
+		RepoURL:        m.Spec.Spec.Git.RepoURL,
+		TargetRevision: m.Spec.Spec.Git.Revision,
+		Path:           repoPath(m, dir),
+		Directory:      &argocd.ApplicationSourceDirectory{Recurse: true},
+	}
+}
+
+func rootApp(m *model.Model) *argocd.Application {
+	app := &argocd.Application{
+		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
+		ObjectMeta: appMeta(m, RootAppName(m), 0, false),
+		Spec: argocd.ApplicationSpec{
+			Project:     bootstrapProject(m),
+			Source:      gitSource(m, DirArgoCD),
+			Destination: destination(m, m.Spec.Spec.ArgoCD.Namespace),
+			SyncPolicy:  automated(),
+		},
+	}
+	app.Annotations = nil
+	return app
+}
+
+func dirApp(m *model.Model, name, project, ns, dir string, wave int) *argocd.Application {
+	return &argocd.Application{
+		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
+		ObjectMeta: appMeta(m, m.Name+"-"+name, wave, true),
+		Spec: argocd.ApplicationSpec{
+			Project:     project,
+			Source:      gitSource(m, dir),
+			Destination: destination(m, ns),
+			SyncPolicy:  automated(),
+		},
+	}
+}
+
+// crdApp installs the Gateway API CRDs: server-side apply (the HTTPRoute CRD is too big
+// for client-side apply), never pruned, no cascade-delete finalizer.
+func crdApp(m *model.Model) *argocd.Application {
+	sp := automated()
+	sp.Automated.Prune = false
+	sp.SyncOptions = []string{"ServerSideApply=true"}
+	return &argocd.Application{
+		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
+		ObjectMeta: appMeta(m, m.Name+"-gateway-api-crds", WaveCRDs, false),
+		Spec: argocd.ApplicationSpec{
+			Project: infraProject(m),
+			Source: &argocd.ApplicationSource{
+				RepoURL:        GatewayAPIRepo,
+				TargetRevision: m.Spec.Spec.Versions.GatewayAPI,
+				Path:           GatewayAPICRDPath,
+			},
+			Destination: destination(m, model.IstioSystemNamespace),
+			SyncPolicy:  sp,
+		},
+	}
+}
+
+// webhookDrift ignores the fields istiod patches on its webhooks at run time.
+var webhookDrift = []argocd.ResourceIgnoreDifferences{
+	{Group: "admissionregistration.k8s.io", Kind: "ValidatingWebhookConfiguration", JQPathExpressions: []string{".webhooks[]?.failurePolicy", ".webhooks[]?.clientConfig.caBundle"}},
+	{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration", JQPathExpressions: []string{".webhooks[]?.clientConfig.caBundle"}},
+}
+
+func istioApp(m *model.Model, name, chart string, wave int, values map[string]any) *argocd.Application {
+	sp := automated()
+	sp.SyncOptions = []string{"ServerSideApply=true", "RespectIgnoreDifferences=true"}
+	if chart == "base" {
+		sp.SyncOptions = append([]string{"CreateNamespace=true"}, sp.SyncOptions...)
+		sp.ManagedNamespaceMetadata = &argocd.ManagedNamespaceMetadata{Labels: map[string]string{
+			// istio-cni and ztunnel are privileged DaemonSets.
+			"pod-security.kubernetes.io/enforce": "privileged",
+			model.LabelManagedBy:                  model.ManagedBy,
+		}}
+	}
+	return &argocd.Application{
+		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
+		ObjectMeta: appMeta(m, m.Name+"-"+name, wave, true),
+		Spec: argocd.ApplicationSpec{
+			Project: infraProject(m),
+			Source: &argocd.ApplicationSource{
+				RepoURL:        IstioChartRepo,
+				Chart:          chart,
+				TargetRevision: m.Spec.Spec.Versions.Istio,
+				Helm:           &argocd.ApplicationSourceHelm{ReleaseName: name, ValuesObject: values},
+			},
+			Destination:       destination(m, model.IstioSystemNamespace),
+			SyncPolicy:        sp,
+			IgnoreDifferences: webhookDrift,
+		},
+	}
+}
+
+func certManagerApp(m *model.Model) *argocd.Application {
+	values := map[string]any{"crds": map[string]any{"enabled": true, "keep": true}}
+	pl := m.SystemPlaced
+	for _, part := range []string{"", "webhook", "cainjector", "startupapicheck"} {
+		v := values
+		if part != "" {
+			v = map[string]any{}
+			values[part] = v
+		}
+		if len(pl.NodeSelector) > 0 {
+			v["nodeSelector"] = pl.NodeSelector
+		}
+		if len(pl.Tolerations) > 0 {
+			v["tolerations"] = pl.Tolerations
+		}
+	}
+	sp := automated()
+	sp.SyncOptions = []string{"CreateNamespace=true", "ServerSideApply=true"}
+	sp.ManagedNamespaceMetadata = &argocd.ManagedNamespaceMetadata{Labels: map[string]string{
+		"pod-security.kubernetes.io/enforce": schema.PodSecurityRestricted,
+		model.LabelManagedBy:                  model.ManagedBy,
+	}}
+	return &argocd.Application{
+		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
+		ObjectMeta: appMeta(m, m.Name+"-cert-manager", WaveIstioBase, true),
+		Spec: argocd.ApplicationSpec{
+			Project: infraProject(m),
+			Source: &argocd.ApplicationSource{
+				RepoURL: CertManagerRepo, Chart: CertManagerChart, TargetRevision: CertManagerVersion,
+				Helm: &argocd.ApplicationSourceHelm{ReleaseName: "cert-manager", ValuesObject: values},
+			},
+			Destination: destination(m, CertManagerNamespace),
+			SyncPolicy:  sp,
+		},
+	}
+}
+
+func project(m *model.Model, name, desc string, repos []string, namespaces []string) *argocd.AppProject {
+	p := &argocd.AppProject{
+		TypeMeta:   typeMeta(argocd.APIVersion, "AppProject"),
+		ObjectMeta: meta(m, name, m.Spec.Spec.ArgoCD.Namespace, nil),
+		Spec:       argocd.AppProjectSpec{Description: desc, SourceRepos: repos},
+	}
+	for _, ns := range namespaces {
+		p.Spec.Destinations = append(p.Spec.Destinations, destination(m, ns))
+	}
+	return p
+}
+
+func gk(group, kind string) metav1.GroupKind { return metav1.GroupKind{Group: group, Kind: kind} }
+
+func bootstrapProjectObj(m *model.Model) *argocd.AppProject {
+	p := project(m, bootstrapProject(m), "The root app: only Argo CD Applications and AppProjects of this platform.",
+		[]string{m.Spec.Spec.Git.RepoURL}, []string{m.Spec.Spec.ArgoCD.Namespace})
+	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{gk(argocd.Group, "Application"), gk(argocd.Group, "AppProject")}
+	return p
+}
+
+func infraProjectObj(m *model.Model) *argocd.AppProject {
+	repos := []string{m.Spec.Spec.Git.RepoURL, GatewayAPIRepo, IstioChartRepo}
+	namespaces := []string{model.IstioSystemNamespace, m.Spec.Spec.Gateway.Namespace}
+	cluster := []metav1.GroupKind{
+		gk("", "Namespace"),
+		gk("apiextensions.k8s.io", "CustomResourceDefinition"),
+		gk("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+		gk("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+		gk("rbac.authorization.k8s.io", "ClusterRole"),
+		gk("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+	}
+	if certManagerWanted(m) {
+		repos = append(repos, CertManagerRepo)
+		namespaces = append(namespaces, CertManagerNamespace, "kube-system") // cert-manager's leader-election Role lives in kube-system
+	}
+	p := project(m, infraProject(m), "Layer 3: Gateway API CRDs, Istio ambient, namespaces.", repos, namespaces)
+	p.Spec.ClusterResourceWhitelist = cluster
+	return p
+}
+
+func platformProjectObj(m *model.Model) *argocd.AppProject {
+	namespaces := append([]string{model.IstioSystemNamespace}, m.NamespaceNames()...)
+	p := project(m, platformProject(m), "Layer 4: gateway, routes, security policies and apps.", []string{m.Spec.Spec.Git.RepoURL}, namespaces)
+	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{
+		gk("", "ConfigMap"), gk("", "Service"), gk("", "ServiceAccount"),
+		gk("apps", "Deployment"),
+		gk("gateway.networking.k8s.io", "Gateway"), gk("gateway.networking.k8s.io", "HTTPRoute"), gk("gateway.networking.k8s.io", "ReferenceGrant"),
+		gk("security.istio.io", "PeerAuthentication"), gk("security.istio.io", "AuthorizationPolicy"),
+	}
+	if certManagerWanted(m) {
+		p.Spec.NamespaceResourceWhitelist = append(p.Spec.NamespaceResourceWhitelist, gk("cert-manager.io", "Certificate"))
+		if m.Gateway.HTTPS.Certificate.Issuer == "selfSigned" {
+			p.Spec.ClusterResourceWhitelist = []metav1.GroupKind{gk("cert-manager.io", "ClusterIssuer")}
+		}
+	}
+	if m.Spec.Spec.Gateway.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
+		p.Spec.NamespaceResourceWhitelist = append(p.Spec.NamespaceResourceWhitelist, gk("elbv2.k8s.aws", "TargetGroupBinding"))
+	}
+	return p
+}
+

@@ -1,0 +1,340 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/krm-gen/krm-gen/pkg/manifest"
+	"github.com/krm-gen/krm-gen/pkg/model"
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+// Listener names of the Gateway.
+const (
+	ListenerHTTP  = "http"
+	ListenerHTTPS = "https"
+)
+
+// Annotations of the gateway Service (AWS Load Balancer Controller, Azure, Istio).
+const (
+	awsPrefix              = "service.beta.kubernetes.io/aws-load-balancer-"
+	annotationServiceType  = "networking.istio.io/service-type"
+	annotationAzureILB     = "service.beta.kubernetes.io/azure-load-balancer-internal"
+	istioStatusPort        = "15021"
+	istioReadinessPath     = "/healthz/ready"
+	gatewayClassName       = "istio"
+	labelGatewayName       = "gateway.networking.k8s.io/gateway-name"
+	istioProxyContainer    = "istio-proxy"
+	syncWaveBeforeGateway  = "-1"
+	paramsHashAnnotation   = "krm-gen.dev/parameters"
+	defaultGatewayCPU      = "100m"
+	defaultGatewayMemory   = "128Mi"
+	defaultGatewayCPULimit = "2"
+	defaultGatewayMemLimit = "1Gi"
+)
+
+func gateway(m *model.Model, t *Tree) error {
+	params, err := gatewayParameters(m)
+	if err != nil {
+		return err
+	}
+	t.add(DirGateway+"/gateway.yaml", params, gatewayObj(m))
+	if m.Spec.Spec.Provider == schema.ProviderEKS && m.Gateway.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
+		t.add(DirGateway+"/target-group-binding.yaml", targetGroupBinding(m))
+	}
+	if certManagerWanted(m) {
+		objs := []any{certificate(m)}
+		if m.Gateway.HTTPS.Certificate.Issuer == "selfSigned" {
+			objs = append(objs, selfSignedIssuer(m))
+		}
+		t.add(DirGateway+"/certificate.yaml", objs...)
+	}
+	return nil
+}
+
+func allowedRoutes(m *model.Model) *gwv1.AllowedRoutes {
+	from := gwv1.NamespacesFromSelector
+	return &gwv1.AllowedRoutes{
+		Namespaces: &gwv1.RouteNamespaces{
+			From:     &from,
+			Selector: &metav1LabelSelector{MatchLabels: map[string]string{model.LabelGatewayAccess: m.Gateway.Name}},
+		},
+		Kinds: []gwv1.RouteGroupKind{{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: "HTTPRoute"}},
+	}
+}
+
+func gatewayObj(m *model.Model) *gwv1.Gateway {
+	g := m.Gateway
+	obj := &gwv1.Gateway{
+		TypeMeta:   typeMeta(gwv1.GroupVersion.String(), "Gateway"),
+		ObjectMeta: meta(m, g.Name, g.Namespace, nil),
+		Spec: gwv1.GatewaySpec{
+			GatewayClassName: gatewayClassName,
+			Infrastructure: &gwv1.GatewayInfrastructure{
+				ParametersRef: &gwv1.LocalParametersReference{Group: "", Kind: "ConfigMap", Name: g.ParamsName},
+			},
+		},
+	}
+	if in := g.Infrastructure; in != nil {
+		obj.Spec.Infrastructure.Labels = toLabelMap(in.Labels)
+		obj.Spec.Infrastructure.Annotations = toAnnotationMap(in.Annotations)
+	}
+	if m.Spec.Spec.Provider == schema.ProviderEKS && g.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
+		obj.Annotations = map[string]string{annotationServiceType: string(corev1.ServiceTypeClusterIP)}
+	}
+	var hostname *gwv1.Hostname
+	if g.Hostname != "" {
+		hostname = ptr(gwv1.Hostname(g.Hostname))
+	}
+	if g.HTTP != nil {
+		obj.Spec.Listeners = append(obj.Spec.Listeners, gwv1.Listener{
+			Name: ListenerHTTP, Port: gwv1.PortNumber(g.HTTP.Port), Protocol: gwv1.HTTPProtocolType,
+			Hostname: hostname, AllowedRoutes: allowedRoutes(m),
+		})
+	}
+	if h := g.HTTPS; h != nil {
+		ref := gwv1.SecretObjectReference{Group: ptr(gwv1.Group("")), Kind: ptr(gwv1.Kind("Secret")), Name: gwv1.ObjectName(h.CertificateSecret)}
+		if h.CertificateNamespace != g.Namespace {
+			ref.Namespace = ptr(gwv1.Namespace(h.CertificateNamespace))
+		}
+		obj.Spec.Listeners = append(obj.Spec.Listeners, gwv1.Listener{
+			Name: ListenerHTTPS, Port: gwv1.PortNumber(h.Port), Protocol: gwv1.HTTPSProtocolType,
+			Hostname: hostname, AllowedRoutes: allowedRoutes(m),
+			TLS: &gwv1.ListenerTLSConfig{Mode: ptr(gwv1.TLSModeTerminate), CertificateRefs: []gwv1.SecretObjectReference{ref}},
+		})
+	}
+	return obj
+}
+
+// gatewayParameters is the ConfigMap Istio reads through infrastructure.parametersRef:
+// each key is a strategic-merge patch for one object Istio generates for the Gateway.
+func gatewayParameters(m *model.Model) (*corev1.ConfigMap, error) {
+	g := m.Gateway
+	data := map[string]string{}
+	put := func(key string, obj any) error {
+		s, err := manifest.Patch(obj)
+		if err != nil {
+			return fmt.Errorf("gateway parameters %s: %w", key, err)
+		}
+		data[key] = s
+		return nil
+	}
+	if err := put("deployment", gatewayDeploymentPatch(m)); err != nil {
+		return nil, err
+	}
+	if svc := gatewayServicePatch(m); svc != nil {
+		if err := put("service", svc); err != nil {
+			return nil, err
+		}
+	}
+	if g.Replicas > 1 {
+		if err := put("podDisruptionBudget", &policyv1.PodDisruptionBudget{
+			Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: ptr(intstr.FromInt32(1))},
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if g.MaxReplicas > 0 {
+		if err := put("horizontalPodAutoscaler", &autoscalingv2.HorizontalPodAutoscaler{
+			Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+				MinReplicas: ptr(g.Replicas),
+				MaxReplicas: g.MaxReplicas,
+				Metrics: []autoscalingv2.MetricSpec{{
+					Type: autoscalingv2.ResourceMetricSourceType,
+					Resource: &autoscalingv2.ResourceMetricSource{
+						Name:   corev1.ResourceCPU,
+						Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr(int32(80))},
+					},
+				}},
+			},
+		}); err != nil {
+			return nil, err
+		}
+	}
+	cm := &corev1.ConfigMap{
+		TypeMeta:   typeMeta("v1", "ConfigMap"),
+		ObjectMeta: meta(m, g.ParamsName, g.Namespace, nil),
+		Data:       data,
+	}
+	// The ConfigMap must exist before the Gateway that references it.
+	cm.Annotations = map[string]string{"argocd.argoproj.io/sync-wave": syncWaveBeforeGateway}
+	return cm, nil
+}
+
+func gatewayDeploymentPatch(m *model.Model) *appsv1.Deployment {
+	g := m.Gateway
+	res := g.Resources
+	if res == nil {
+		res = &schema.Resources{
+			Requests: map[string]string{"cpu": defaultGatewayCPU, "memory": defaultGatewayMemory},
+			Limits:   map[string]string{"cpu": defaultGatewayCPULimit, "memory": defaultGatewayMemLimit},
+		}
+	}
+	spec := corev1.PodSpec{
+		NodeSelector: g.Placement.NodeSelector,
+		Tolerations:  g.Placement.Tolerations,
+		SecurityContext: &corev1.PodSecurityContext{
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		Containers: []corev1.Container{{Name: istioProxyContainer, Resources: resourceRequirements(res)}},
+	}
+	if g.Replicas > 1 {
+		spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+			MaxSkew: 1, TopologyKey: corev1.LabelTopologyZone, WhenUnsatisfiable: corev1.ScheduleAnyway,
+			LabelSelector: &metav1LabelSelector{MatchLabels: map[string]string{labelGatewayName: g.Name}},
+		}}
+	}
+	return &appsv1.Deployment{Spec: appsv1.DeploymentSpec{
+		Replicas: ptr(g.Replicas),
+		Template: corev1.PodTemplateSpec{Spec: spec},
+	}}
+}
+
+// gatewayServicePatch is the provider's Service settings, or nil when Istio's defaults fit.
+func gatewayServicePatch(m *model.Model) *corev1.Service {
+	g := m.Gateway
+	lb := g.LoadBalancer
+	switch m.Spec.Spec.Provider {
+	case schema.ProviderAKS:
+		svc := &corev1.Service{Spec: corev1.ServiceSpec{
+			// Azure probes the node port; with Cluster it reaches pods that answer 404.
+			ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal,
+		}}
+		if lb.Scheme == "internal" {
+			svc.Annotations = map[string]string{annotationAzureILB: "true"}
+		}
+		return svc
+	default:
+		if lb.Mode == schema.ModeTargetGroupBinding {
+			return nil
+		}
+		a := map[string]string{
+			awsPrefix + "type":                 "external",
+			awsPrefix + "nlb-target-type":      "ip",
+			awsPrefix + "scheme":               lb.Scheme,
+			awsPrefix + "healthcheck-protocol": "HTTP",
+			awsPrefix + "healthcheck-port":     istioStatusPort,
+			awsPrefix + "healthcheck-path":     istioReadinessPath,
+			awsPrefix + "attributes":           "load_balancing.cross_zone.enabled=true",
+		}
+		if len(lb.PrivateIPs) > 0 {
+			subnets := make([]string, len(lb.PrivateIPs))
+			ips := make([]string, len(lb.PrivateIPs))
+			for i, p := range lb.PrivateIPs {
+				subnets[i], ips[i] = p.Subnet, p.Address
+			}
+			a[awsPrefix+"subnets"] = strings.Join(subnets, ",")
+			a[awsPrefix+"private-ipv4-addresses"] = strings.Join(ips, ",")
+		}
+		svc := &corev1.Service{}
+		svc.Annotations = a
+		return svc
+	}
+}
+
+// targetGroupBinding binds the Terraform-made ALB target group to the gateway pods.
+type targetGroupBindingObj struct {
+	typeMetaObj `json:",inline"`
+	Metadata    objectMeta             `json:"metadata"`
+	Spec        targetGroupBindingSpec `json:"spec"`
+}
+
+type targetGroupBindingSpec struct {
+	ServiceRef      serviceRef `json:"serviceRef"`
+	TargetGroupARN  string     `json:"targetGroupARN,omitempty"`
+	TargetGroupName string     `json:"targetGroupName,omitempty"`
+	TargetType      string     `json:"targetType"`
+}
+
+type serviceRef struct {
+	Name string `json:"name"`
+	Port int32  `json:"port"`
+}
+
+func targetGroupBinding(m *model.Model) *targetGroupBindingObj {
+	g := m.Gateway
+	port := int32(443)
+	if g.HTTPS != nil {
+		port = g.HTTPS.Port
+	} else if g.HTTP != nil {
+		port = g.HTTP.Port
+	}
+	om := meta(m, g.Name, g.Namespace, nil)
+	return &targetGroupBindingObj{
+		typeMetaObj: typeMetaObj{APIVersion: "elbv2.k8s.aws/v1beta1", Kind: "TargetGroupBinding"},
+		Metadata:    objectMeta{Name: om.Name, Namespace: om.Namespace, Labels: om.Labels},
+		Spec: targetGroupBindingSpec{
+			ServiceRef:      serviceRef{Name: g.ServiceName, Port: port},
+			TargetGroupARN:  g.LoadBalancer.TargetGroupARN,
+			TargetGroupName: g.LoadBalancer.TargetGroupName,
+			TargetType:      "ip",
+		},
+	}
+}
+
+// certificate asks cert-manager for the HTTPS listener's Secret.
+type certificateObj struct {
+	typeMetaObj `json:",inline"`
+	Metadata    objectMeta      `json:"metadata"`
+	Spec        certificateSpec `json:"spec"`
+}
+
+type certificateSpec struct {
+	SecretName string    `json:"secretName"`
+	DNSNames   []string  `json:"dnsNames"`
+	IssuerRef  issuerRef `json:"issuerRef"`
+}
+
+type issuerRef struct {
+	Group string `json:"group"`
+	Kind  string `json:"kind"`
+	Name  string `json:"name"`
+}
+
+type clusterIssuerObj struct {
+	typeMetaObj `json:",inline"`
+	Metadata    objectMeta `json:"metadata"`
+	Spec        struct {
+		SelfSigned struct{} `json:"selfSigned"`
+	} `json:"spec"`
+}
+
+func selfSignedIssuerName(m *model.Model) string { return m.Name + "-selfsigned" }
+
+func certificate(m *model.Model) *certificateObj {
+	h := m.Gateway.HTTPS
+	dns := append([]string(nil), h.Certificate.DNSNames...)
+	if len(dns) == 0 {
+		dns = []string{m.Gateway.Hostname}
+	}
+	sort.Strings(dns)
+	issuer := h.Certificate.Issuer
+	if issuer == "selfSigned" {
+		issuer = selfSignedIssuerName(m)
+	}
+	om := meta(m, h.CertificateSecret, h.CertificateNamespace, nil)
+	return &certificateObj{
+		typeMetaObj: typeMetaObj{APIVersion: "cert-manager.io/v1", Kind: "Certificate"},
+		Metadata:    objectMeta{Name: om.Name, Namespace: om.Namespace, Labels: om.Labels},
+		Spec: certificateSpec{
+			SecretName: h.CertificateSecret, DNSNames: dns,
+			IssuerRef: issuerRef{Group: "cert-manager.io", Kind: "ClusterIssuer", Name: issuer},
+		},
+	}
+}
+
+func selfSignedIssuer(m *model.Model) *clusterIssuerObj {
+	om := meta(m, selfSignedIssuerName(m), "", nil)
+	return &clusterIssuerObj{
+		typeMetaObj: typeMetaObj{APIVersion: "cert-manager.io/v1", Kind: "ClusterIssuer"},
+		Metadata:    objectMeta{Name: om.Name, Labels: om.Labels},
+	}
+}

@@ -1,0 +1,113 @@
+// Package render turns a resolved platform model into Kubernetes objects, one file
+// per object family, each placed at its path in the rendered tree.
+package render
+
+import (
+	"fmt"
+	"path"
+	"sort"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/krm-gen/krm-gen/pkg/model"
+)
+
+// Resource is one object and the tree-relative file it is written to.
+type Resource struct {
+	Path   string
+	Object any
+}
+
+// File is a non-Kubernetes file of the tree (e.g. Terraform variables).
+type File struct {
+	Path    string
+	Content []byte
+}
+
+// Tree is everything rendered for one platform (or one environment of it).
+type Tree struct {
+	Resources []Resource
+	Files     []File
+}
+
+// Folders of the rendered tree.
+const (
+	DirBootstrap  = "bootstrap"
+	DirArgoCD     = "argocd"
+	DirNamespaces = "namespaces"
+	DirGateway    = "gateway"
+	DirSecurity   = "security"
+	DirRoutes     = "routes"
+	DirWorkloads  = "workloads"
+	DirTerraform  = "terraform"
+)
+
+// Render renders the whole tree for m. Resources keep a stable order: by path,
+// then in the order each renderer added them.
+func Render(m *model.Model) (*Tree, error) {
+	t := &Tree{}
+	steps := []func(*model.Model, *Tree) error{
+		argoCD, namespaces, gateway, security, routes, workloads, terraform,
+	}
+	for _, step := range steps {
+		if err := step(m, t); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(t.Resources, func(i, j int) bool { return t.Resources[i].Path < t.Resources[j].Path })
+	sort.SliceStable(t.Files, func(i, j int) bool { return t.Files[i].Path < t.Files[j].Path })
+	return t, nil
+}
+
+func (t *Tree) add(p string, objs ...any) {
+	for _, o := range objs {
+		t.Resources = append(t.Resources, Resource{Path: p, Object: o})
+	}
+}
+
+// Paths lists every file path of the tree, sorted and unique.
+func (t *Tree) Paths() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range t.Resources {
+		if !seen[r.Path] {
+			seen[r.Path] = true
+			out = append(out, r.Path)
+		}
+	}
+	for _, f := range t.Files {
+		if !seen[f.Path] {
+			seen[f.Path] = true
+			out = append(out, f.Path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// repoPath is the repository path of a folder of the rendered tree.
+func repoPath(m *model.Model, dir string) string { return path.Join(m.TreePath, dir) }
+
+// labels are the common labels of every rendered object.
+func labels(m *model.Model, extra map[string]string) map[string]string {
+	l := map[string]string{
+		model.LabelManagedBy: model.ManagedBy,
+		model.LabelPartOf:    m.Name,
+	}
+	for k, v := range extra {
+		l[k] = v
+	}
+	return l
+}
+
+func meta(m *model.Model, name, namespace string, extra map[string]string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels(m, extra)}
+}
+
+func typeMeta(apiVersion, kind string) metav1.TypeMeta {
+	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
+}
+
+func fileName(kind, name string) string { return fmt.Sprintf("%s-%s.yaml", kind, name) }
+
+func ptr[T any](v T) *T { return &v }

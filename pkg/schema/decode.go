@@ -1,0 +1,248 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// maxSpecBytes bounds the size of a spec file; real specs are a few KiB.
+const maxSpecBytes = 8 << 20
+
+// Decode parses one Platform document strictly: unknown fields and wrong types are
+// reported with their line, and every problem found is returned, not just the first.
+func Decode(data []byte, file string) (*Platform, Positions, Diagnostics) {
+	if len(data) > maxSpecBytes {
+		return nil, nil, Diagnostics{{Severity: SeverityError, File: file, Message: fmt.Sprintf("spec is %d bytes, more than the %d allowed", len(data), maxSpecBytes)}}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, Diagnostics{{Severity: SeverityError, File: file, Line: yamlErrorLine(err), Message: "invalid YAML: " + err.Error()}}
+		}
+		docs = append(docs, &n)
+	}
+	switch {
+	case len(docs) == 0:
+		return nil, nil, Diagnostics{{Severity: SeverityError, File: file, Message: "empty spec: expected one Platform document"}}
+	case len(docs) > 1:
+		return nil, nil, Diagnostics{{Severity: SeverityError, File: file, Line: docs[1].Line, Message: fmt.Sprintf("expected one Platform document, found %d", len(docs))}}
+	}
+	return DecodeNode(docs[0], file)
+}
+
+// DecodeNode decodes a Platform from an already parsed YAML node (e.g. a KRM functionConfig).
+func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics) {
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	pos := Positions{}
+	var errs field.ErrorList
+	w := walker{pos: pos, errs: &errs}
+	w.walk(root, reflect.TypeFor[Platform](), nil, 0)
+	if len(errs) > 0 {
+		ds := FromFieldErrors(errs, SeverityError, file, pos)
+		ds.Sort()
+		return nil, pos, ds
+	}
+	var generic any
+	if err := root.Decode(&generic); err != nil {
+		return nil, pos, Diagnostics{{Severity: SeverityError, File: file, Line: root.Line, Message: "invalid YAML: " + err.Error()}}
+	}
+	raw, err := json.Marshal(generic)
+	if err != nil {
+		return nil, pos, Diagnostics{{Severity: SeverityError, File: file, Line: root.Line, Message: "spec cannot be represented as JSON: " + err.Error()}}
+	}
+	var p Platform
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, pos, Diagnostics{{Severity: SeverityError, File: file, Line: root.Line, Message: "decoding spec: " + err.Error()}}
+	}
+	return &p, pos, nil
+}
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 64
+
+// walker checks a YAML node tree against a Go type and records field positions.
+type walker struct {
+	pos  Positions
+	errs *field.ErrorList
+}
+
+func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) {
+	if depth > maxDepth {
+		*w.errs = append(*w.errs, field.Invalid(path, "...", "nested too deeply"))
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return
+		}
+		n = n.Alias
+	}
+	if path != nil {
+		w.pos[path.String()] = n.Line
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // an empty value means "not set"
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if !w.expect(n, yaml.MappingNode, path, "an object") {
+			return
+		}
+		fields := jsonFields(t)
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			child := path.Child(k.Value)
+			if path == nil {
+				child = field.NewPath(k.Value)
+			}
+			if seen[k.Value] {
+				w.pos[child.String()] = k.Line
+				*w.errs = append(*w.errs, field.Duplicate(child, k.Value))
+				continue
+			}
+			seen[k.Value] = true
+			ft, ok := fields[k.Value]
+			if !ok {
+				w.pos[child.String()] = k.Line
+				*w.errs = append(*w.errs, field.Forbidden(child, unknownFieldMessage(k.Value, fields)))
+				continue
+			}
+			w.walk(v, ft, child, depth+1)
+		}
+	case reflect.Map:
+		if !w.expect(n, yaml.MappingNode, path, "a map") {
+			return
+		}
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			child := path.Key(k.Value)
+			w.pos[child.String()] = k.Line
+			if seen[k.Value] {
+				*w.errs = append(*w.errs, field.Duplicate(child, k.Value))
+				continue
+			}
+			seen[k.Value] = true
+			w.walk(v, t.Elem(), child, depth+1)
+		}
+	case reflect.Slice:
+		if !w.expect(n, yaml.SequenceNode, path, "a list") {
+			return
+		}
+		for i, item := range n.Content {
+			w.walk(item, t.Elem(), path.Index(i), depth+1)
+		}
+	case reflect.String:
+		if w.expect(n, yaml.ScalarNode, path, "a string") && n.Tag != "!!str" {
+			*w.errs = append(*w.errs, field.Invalid(path, n.Value, fmt.Sprintf("must be a string; quote it (\"%s\")", n.Value)))
+		}
+	case reflect.Int32, reflect.Int64, reflect.Int:
+		if w.expect(n, yaml.ScalarNode, path, "an integer") && n.Tag != "!!int" {
+			*w.errs = append(*w.errs, field.Invalid(path, n.Value, "must be an integer"))
+		} else if n.Tag == "!!int" {
+			w.checkIntRange(n, t, path)
+		}
+	case reflect.Bool:
+		if w.expect(n, yaml.ScalarNode, path, "true or false") && n.Tag != "!!bool" {
+			*w.errs = append(*w.errs, field.Invalid(path, n.Value, "must be true or false"))
+		}
+	}
+}
+
+func (w walker) checkIntRange(n *yaml.Node, t reflect.Type, path *field.Path) {
+	var v int64
+	if err := n.Decode(&v); err != nil || (t.Kind() == reflect.Int32 && (v > 1<<31-1 || v < -1<<31)) {
+		*w.errs = append(*w.errs, field.Invalid(path, n.Value, "integer out of range"))
+	}
+}
+
+func (w walker) expect(n *yaml.Node, kind yaml.Kind, path *field.Path, what string) bool {
+	if n.Kind == kind {
+		return true
+	}
+	got := map[yaml.Kind]string{yaml.MappingNode: "an object", yaml.SequenceNode: "a list", yaml.ScalarNode: "a scalar"}[n.Kind]
+	if n.Kind == yaml.ScalarNode {
+		got = fmt.Sprintf("%q", n.Value)
+	}
+	if path == nil {
+		*w.errs = append(*w.errs, field.Invalid(field.NewPath("<document>"), got, "must be "+what))
+		return false
+	}
+	*w.errs = append(*w.errs, &field.Error{Type: field.ErrorTypeInvalid, Field: path.String(), BadValue: rawValue{got}, Detail: "must be " + what})
+	return false
+}
+
+// rawValue prints as itself, without quotes, in messages.
+type rawValue struct{ s string }
+
+func (r rawValue) String() string { return r.s }
+
+// jsonFields maps a struct's JSON field names to their types, following inline embeds.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// unknownFieldMessage explains an unknown key and suggests the closest known one.
+func unknownFieldMessage(key string, fields map[string]reflect.Type) string {
+	best, bestDist := "", 1<<30
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		d := levenshtein.ComputeDistance(strings.ToLower(key), strings.ToLower(name))
+		if d < bestDist {
+			best, bestDist = name, d
+		}
+	}
+	if best != "" && bestDist <= max(2, len(key)/3) {
+		return fmt.Sprintf("unknown field (did you mean %q?)", best)
+	}
+	return "unknown field (known: " + strings.Join(names, ", ") + ")"
+}
+
+// yamlErrorLine extracts "line N" from a YAML parser error, or 0.
+func yamlErrorLine(err error) int {
+	var line int
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		fmt.Sscanf(msg[i:], "line %d", &line)
+	}
+	return line
+}

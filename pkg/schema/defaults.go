@@ -1,0 +1,108 @@
+package schema
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Defaults applied to a spec before validation.
+const (
+	DefaultGatewayAPIVersion = "v1.6.3"
+	DefaultIstioVersion      = "1.31.0"
+	DefaultArgoCDNamespace   = "argocd"
+	DefaultArgoCDServer      = "https://kubernetes.default.svc"
+	DefaultGatewayNamespace  = "istio-ingress"
+	DefaultHealthPath        = "/healthz"
+	DefaultHealthNamespace   = "gateway-health"
+	DefaultHealthImage       = "nginxinc/nginx-unprivileged:1.27-alpine"
+	DefaultRevision          = "main"
+)
+
+// Default fills every optional field the user left empty. It is idempotent.
+func (p *Platform) Default() {
+	s := &p.Spec
+	s.Provider = or(s.Provider, ProviderEKS)
+	s.Git.Revision = or(s.Git.Revision, DefaultRevision)
+	s.Versions.GatewayAPI = or(s.Versions.GatewayAPI, DefaultGatewayAPIVersion)
+	s.Versions.Istio = or(s.Versions.Istio, DefaultIstioVersion)
+	s.ArgoCD.Namespace = or(s.ArgoCD.Namespace, DefaultArgoCDNamespace)
+	s.ArgoCD.Server = or(s.ArgoCD.Server, DefaultArgoCDServer)
+	s.Security.MTLS = or(s.Security.MTLS, "STRICT")
+
+	g := &s.Gateway
+	g.Name = or(g.Name, p.Metadata.Name+"-gateway")
+	g.Namespace = or(g.Namespace, DefaultGatewayNamespace)
+	if g.Replicas == 0 {
+		g.Replicas = 2
+	}
+	if g.HTTP != nil && g.HTTP.Port == 0 {
+		g.HTTP.Port = 80
+	}
+	if g.HTTPS != nil {
+		if g.HTTPS.Port == 0 {
+			g.HTTPS.Port = 443
+		}
+		g.HTTPS.CertificateSecret = or(g.HTTPS.CertificateSecret, g.Name+"-tls")
+		g.HTTPS.CertificateNamespace = or(g.HTTPS.CertificateNamespace, g.Namespace)
+	}
+	g.LoadBalancer.Scheme = or(g.LoadBalancer.Scheme, "internal")
+	if s.Provider == ProviderEKS {
+		g.LoadBalancer.Mode = or(g.LoadBalancer.Mode, ModeNLB)
+	}
+
+	h := &s.Health
+	h.Path = or(h.Path, DefaultHealthPath)
+	h.Namespace = or(h.Namespace, DefaultHealthNamespace)
+	h.Image = or(h.Image, DefaultHealthImage)
+
+	for i := range s.Apps {
+		a := &s.Apps[i]
+		if a.Replicas == 0 {
+			a.Replicas = 1
+		}
+		a.PodSecurity = or(a.PodSecurity, PodSecurityRestricted)
+		if a.WritablePaths == nil {
+			a.WritablePaths = []string{"/tmp"}
+		}
+	}
+	appNS := map[string]string{}
+	for _, a := range s.Apps {
+		appNS[a.Name] = a.Namespace
+	}
+	for i := range s.Routes {
+		r := &s.Routes[i]
+		r.Match = or(r.Match, MatchPathPrefix)
+		if r.Namespace == "" {
+			if r.Backend != nil {
+				r.Namespace = r.Backend.Namespace
+			} else {
+				r.Namespace = appNS[r.App]
+			}
+		}
+		r.Name = or(r.Name, RouteNameFromPath(r.Path))
+	}
+}
+
+var nonAlnum = regexp.MustCompile(`[^a-z0-9]+`)
+
+// RouteNameFromPath derives an HTTPRoute name from a path: "/api/users" -> "api-users".
+func RouteNameFromPath(path string) string {
+	name := strings.Trim(nonAlnum.ReplaceAllString(strings.ToLower(path), "-"), "-")
+	if len(name) > 50 {
+		name = strings.TrimRight(name[:50], "-")
+	}
+	if name == "" {
+		return "root"
+	}
+	if name[0] >= '0' && name[0] <= '9' {
+		name = "r-" + name
+	}
+	return name
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

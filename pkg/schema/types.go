@@ -1,0 +1,267 @@
+// Package schema defines the Platform spec: its types, defaults, strict decoding,
+// validation and JSON Schema.
+package schema
+
+// APIVersion and Kind identify a Platform spec document.
+const (
+	APIVersion = "krm-gen.dev/v1alpha1"
+	Kind       = "Platform"
+)
+
+// Provider names.
+const (
+	ProviderEKS = "eks"
+	ProviderAKS = "aks"
+)
+
+// Load balancer modes.
+const (
+	ModeNLB                = "nlb"
+	ModeTargetGroupBinding = "targetGroupBinding"
+)
+
+// Route match types.
+const (
+	MatchPathPrefix = "PathPrefix"
+	MatchExact      = "Exact"
+)
+
+// Pod Security levels.
+const (
+	PodSecurityRestricted = "restricted"
+	PodSecurityBaseline   = "baseline"
+	PodSecurityPrivileged = "privileged"
+)
+
+// Platform is the whole spec a platform team writes: one document per platform.
+type Platform struct {
+	APIVersion string   `json:"apiVersion" jsonschema:"enum=krm-gen.dev/v1alpha1"`
+	Kind       string   `json:"kind" jsonschema:"enum=Platform"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       Spec     `json:"spec"`
+}
+
+// Metadata names the platform; annotations carry the kustomize function config.
+type Metadata struct {
+	Name        string            `json:"name" jsonschema:"description=DNS label; prefixes platform-level names (root app, projects)"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Spec is the platform description.
+type Spec struct {
+	Provider     string                 `json:"provider,omitempty" jsonschema:"enum=eks,enum=aks,description=Cloud provider; decides the gateway Service settings (default eks)"`
+	Git          Git                    `json:"git" jsonschema:"description=Where Argo CD reads this platform's rendered tree"`
+	Versions     Versions               `json:"versions,omitempty"`
+	ArgoCD       ArgoCD                 `json:"argocd,omitempty"`
+	NodePools    map[string]NodePool    `json:"nodePools,omitempty" jsonschema:"description=Node pools by name: the single source of node labels and taints"`
+	Gateway      Gateway                `json:"gateway"`
+	Health       Health                 `json:"health,omitempty"`
+	Security     Security               `json:"security,omitempty"`
+	Apps         []App                  `json:"apps,omitempty"`
+	Routes       []Route                `json:"routes,omitempty"`
+	Environments map[string]Environment `json:"environments,omitempty" jsonschema:"description=Per-environment overrides; each renders into its own folder with its own root app"`
+}
+
+// Git locates the rendered tree inside the platform repository.
+type Git struct {
+	RepoURL  string `json:"repoURL"`
+	Revision string `json:"revision,omitempty" jsonschema:"description=Branch, tag or commit (default main)"`
+	Path     string `json:"path" jsonschema:"description=Folder of the rendered tree inside the repository, e.g. out/eks"`
+}
+
+// Versions pins the upstream releases the platform installs.
+type Versions struct {
+	GatewayAPI string `json:"gatewayAPI,omitempty" jsonschema:"description=Gateway API release, e.g. v1.6.3"`
+	Istio      string `json:"istio,omitempty" jsonschema:"description=Istio release, e.g. 1.31.0"`
+}
+
+// ArgoCD says where Argo CD runs and which cluster it deploys to.
+type ArgoCD struct {
+	Namespace string `json:"namespace,omitempty" jsonschema:"description=Namespace Argo CD runs in (default argocd)"`
+	Server    string `json:"server,omitempty" jsonschema:"description=Destination cluster API server (default https://kubernetes.default.svc)"`
+}
+
+// NodePool is a group of nodes with the labels and taints workloads are placed by.
+type NodePool struct {
+	Labels        map[string]string `json:"labels,omitempty"`
+	Taints        []Taint           `json:"taints,omitempty"`
+	InstanceTypes []string          `json:"instanceTypes,omitempty" jsonschema:"description=EC2 instance types for the managed node group (Terraform)"`
+	Size          *PoolSize         `json:"size,omitempty"`
+}
+
+// PoolSize bounds a node pool's node count (Terraform).
+type PoolSize struct {
+	Min     int32 `json:"min"`
+	Max     int32 `json:"max"`
+	Desired int32 `json:"desired"`
+}
+
+// Taint is a Kubernetes node taint.
+type Taint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect" jsonschema:"enum=NoSchedule,enum=PreferNoSchedule,enum=NoExecute"`
+}
+
+// Gateway is the Istio ingress gateway behind the cloud load balancer.
+type Gateway struct {
+	Name           string          `json:"name,omitempty" jsonschema:"description=Gateway name (default <platform>-gateway)"`
+	Namespace      string          `json:"namespace,omitempty" jsonschema:"description=Gateway namespace (default istio-ingress)"`
+	NodePool       string          `json:"nodePool,omitempty" jsonschema:"description=Node pool the gateway pods (and istiod) run on"`
+	Replicas       int32           `json:"replicas,omitempty" jsonschema:"description=Gateway pod replicas (default 2)"`
+	MaxReplicas    int32           `json:"maxReplicas,omitempty" jsonschema:"description=When set, a HorizontalPodAutoscaler scales between replicas and maxReplicas"`
+	Hostname       string          `json:"hostname,omitempty" jsonschema:"description=Optional listener hostname"`
+	HTTP           *HTTPListener   `json:"http,omitempty"`
+	HTTPS          *HTTPSListener  `json:"https,omitempty"`
+	LoadBalancer   LoadBalancer    `json:"loadBalancer,omitempty"`
+	Infrastructure *Infrastructure `json:"infrastructure,omitempty"`
+	Resources      *Resources      `json:"resources,omitempty"`
+}
+
+// HTTPListener is the plain HTTP listener (opt-in).
+type HTTPListener struct {
+	Port            int32 `json:"port,omitempty" jsonschema:"description=Listener port (default 80)"`
+	RedirectToHTTPS bool  `json:"redirectToHTTPS,omitempty" jsonschema:"description=Redirect every HTTP request but the health path to HTTPS"`
+}
+
+// HTTPSListener is the TLS-terminating listener.
+type HTTPSListener struct {
+	Port                 int32        `json:"port,omitempty" jsonschema:"description=Listener port (default 443)"`
+	CertificateSecret    string       `json:"certificateSecret,omitempty" jsonschema:"description=kubernetes.io/tls Secret holding the certificate (default <gateway>-tls)"`
+	CertificateNamespace string       `json:"certificateNamespace,omitempty" jsonschema:"description=Namespace of the Secret (default: the gateway's); another namespace gets a ReferenceGrant"`
+	Certificate          *Certificate `json:"certificate,omitempty"`
+}
+
+// Certificate asks cert-manager to issue the listener's certificate.
+type Certificate struct {
+	Issuer   string   `json:"issuer" jsonschema:"description=cert-manager ClusterIssuer name, or selfSigned"`
+	DNSNames []string `json:"dnsNames,omitempty"`
+}
+
+// LoadBalancer says how cloud traffic reaches the gateway pods.
+type LoadBalancer struct {
+	Scheme          string      `json:"scheme,omitempty" jsonschema:"enum=internal,enum=internet-facing,description=NLB scheme (default internal)"`
+	Mode            string      `json:"mode,omitempty" jsonschema:"enum=nlb,enum=targetGroupBinding,description=eks: internal NLB (default) or TargetGroupBinding to the ALB target group"`
+	PrivateIPs      []PrivateIP `json:"privateIPs,omitempty" jsonschema:"description=nlb mode: pinned NLB addresses, one per subnet"`
+	TargetGroupARN  string      `json:"targetGroupARN,omitempty"`
+	TargetGroupName string      `json:"targetGroupName,omitempty"`
+	ALB             *ALB        `json:"alb,omitempty"`
+}
+
+// PrivateIP pins one NLB address in one subnet.
+type PrivateIP struct {
+	Subnet  string `json:"subnet" jsonschema:"description=Subnet ID or Name tag"`
+	Address string `json:"address"`
+}
+
+// ALB holds the public ALB settings Terraform needs.
+type ALB struct {
+	CertificateARN string `json:"certificateARN,omitempty"`
+	WAFACLARN      string `json:"wafACLARN,omitempty"`
+}
+
+// Infrastructure is copied to Gateway.spec.infrastructure (metadata only).
+type Infrastructure struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Resources are container requests and limits (quantities as strings).
+type Resources struct {
+	Requests map[string]string `json:"requests,omitempty"`
+	Limits   map[string]string `json:"limits,omitempty"`
+}
+
+// Health is the health responder the cloud load balancer probes through the gateway.
+type Health struct {
+	Path      string `json:"path,omitempty" jsonschema:"description=Health path routed to the responder (default /healthz)"`
+	Namespace string `json:"namespace,omitempty" jsonschema:"description=Namespace of the responder (default gateway-health)"`
+	NodePool  string `json:"nodePool,omitempty"`
+	Image     string `json:"image,omitempty"`
+}
+
+// Security holds mesh-wide zero-trust settings.
+type Security struct {
+	MTLS string `json:"mtls,omitempty" jsonschema:"enum=STRICT,enum=PERMISSIVE,description=Mesh-wide PeerAuthentication mode (default STRICT)"`
+}
+
+// App is an inline workload: Deployment, Service and optional ConfigMap.
+type App struct {
+	Name          string     `json:"name"`
+	Namespace     string     `json:"namespace"`
+	NodePool      string     `json:"nodePool,omitempty"`
+	Image         string     `json:"image"`
+	Port          int32      `json:"port"`
+	Replicas      int32      `json:"replicas,omitempty"`
+	Command       []string   `json:"command,omitempty"`
+	Args          []string   `json:"args,omitempty"`
+	Env           []EnvVar   `json:"env,omitempty"`
+	Resources     *Resources `json:"resources,omitempty"`
+	Probe         *Probe     `json:"probe,omitempty"`
+	Files         []File     `json:"files,omitempty" jsonschema:"description=Files mounted read-only from a generated ConfigMap"`
+	WritablePaths []string   `json:"writablePaths,omitempty" jsonschema:"description=Paths given an emptyDir (root filesystem is read-only; default /tmp)"`
+	PodSecurity   string     `json:"podSecurity,omitempty" jsonschema:"enum=restricted,enum=baseline,enum=privileged,description=Pod Security level (default restricted)"`
+	RunAsUser     *int64     `json:"runAsUser,omitempty"`
+	AllowFrom     []Source   `json:"allowFrom,omitempty" jsonschema:"description=Extra L4 sources allowed besides the gateway and the app's own namespace"`
+}
+
+// EnvVar is a plain environment variable.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Probe is the HTTP readiness and liveness probe of an app.
+type Probe struct {
+	Path string `json:"path"`
+}
+
+// File is a file mounted into an app from its ConfigMap.
+type File struct {
+	Path    string `json:"path" jsonschema:"description=Absolute mount path of the file"`
+	Content string `json:"content"`
+}
+
+// Source is an extra caller allowed by an app namespace's AuthorizationPolicy (L4 only).
+type Source struct {
+	Namespace      string   `json:"namespace,omitempty"`
+	ServiceAccount string   `json:"serviceAccount,omitempty" jsonschema:"description=Service account in namespace (needs namespace)"`
+	IPBlocks       []string `json:"ipBlocks,omitempty"`
+	Paths          []string `json:"paths,omitempty" jsonschema:"description=Rejected: HTTP fields need a waypoint"`
+	Methods        []string `json:"methods,omitempty" jsonschema:"description=Rejected: HTTP fields need a waypoint"`
+}
+
+// Route sends a path on the gateway to an app or an existing Service.
+type Route struct {
+	Name      string   `json:"name,omitempty" jsonschema:"description=HTTPRoute name (default derived from the path)"`
+	Path      string   `json:"path"`
+	Match     string   `json:"match,omitempty" jsonschema:"enum=PathPrefix,enum=Exact"`
+	Hostnames []string `json:"hostnames,omitempty"`
+	Namespace string   `json:"namespace,omitempty" jsonschema:"description=Namespace of the HTTPRoute (default: the backend's)"`
+	Rewrite   string   `json:"rewrite,omitempty" jsonschema:"description=Replace the matched path prefix with this before forwarding"`
+	App       string   `json:"app,omitempty"`
+	Backend   *Backend `json:"backend,omitempty"`
+}
+
+// Backend is an existing Service a route forwards to.
+type Backend struct {
+	Service   string `json:"service"`
+	Namespace string `json:"namespace"`
+	Port      int32  `json:"port"`
+}
+
+// Environment overrides parts of the spec for one environment (dev, prod, ...).
+// Each environment renders into <out>/<name>/ with its own root app, and its
+// objects are named <platform>-<name>-... so several can share one Argo CD.
+type Environment struct {
+	Revision          string        `json:"revision,omitempty" jsonschema:"description=Git revision Argo CD syncs for this environment"`
+	Server            string        `json:"server,omitempty" jsonschema:"description=Destination cluster API server"`
+	Hostname          string        `json:"hostname,omitempty" jsonschema:"description=Gateway listener hostname"`
+	Hostnames         []string      `json:"hostnames,omitempty" jsonschema:"description=Hostnames of every route"`
+	GatewayReplicas   int32         `json:"gatewayReplicas,omitempty"`
+	AppReplicas       int32         `json:"appReplicas,omitempty" jsonschema:"description=Replicas of every app"`
+	CertificateSecret string        `json:"certificateSecret,omitempty"`
+	LoadBalancer      *LoadBalancer `json:"loadBalancer,omitempty" jsonschema:"description=Replaces spec.gateway.loadBalancer"`
+}

@@ -1,0 +1,730 @@
+package schema
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/blang/semver/v4"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Limits of the Kubernetes and Gateway API objects krm-gen derives names and fields for.
+const (
+	maxNameLength          = 63   // DNS-1123 label, label values, Service names
+	maxPathLength          = 1024 // Gateway API HTTPPathMatch.value
+	maxHostnames           = 16   // HTTPRoute.spec.hostnames
+	maxInfraLabels         = 8    // Gateway.spec.infrastructure.labels
+	maxInfraAnnotationsOld = 8    // Gateway.spec.infrastructure.annotations before v1.6
+	maxInfraAnnotations    = 16   // Gateway.spec.infrastructure.annotations from v1.6
+	maxTargetGroupName     = 32   // AWS target group names
+)
+
+// GatewayServiceSuffix is appended by Istio to a Gateway's name for its generated objects.
+const GatewayServiceSuffix = "-istio"
+
+// reservedNamespaces must not be managed (labelled, policed) by a platform spec.
+var reservedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease", "default"}
+
+// HealthResponderName is the name of the rendered health-responder workload.
+const HealthResponderName = "health-responder"
+
+// Validate checks a defaulted spec and returns errors (rendering must stop) and
+// warnings (risky but legal choices).
+func (p *Platform) Validate() (errs, warns field.ErrorList) {
+	v := &validator{p: p}
+	v.platform()
+	return v.errs, v.warns
+}
+
+type validator struct {
+	p     *Platform
+	errs  field.ErrorList
+	warns field.ErrorList
+}
+
+func (v *validator) add(e *field.Error)  { v.errs = append(v.errs, e) }
+func (v *validator) warn(e *field.Error) { v.warns = append(v.warns, e) }
+
+func (v *validator) platform() {
+	p := v.p
+	if p.APIVersion != APIVersion {
+		v.add(field.Invalid(field.NewPath("apiVersion"), p.APIVersion, "must be "+APIVersion))
+	}
+	if p.Kind != Kind {
+		v.add(field.Invalid(field.NewPath("kind"), p.Kind, "must be "+Kind))
+	}
+	name := field.NewPath("metadata", "name")
+	if v.label(name, p.Metadata.Name) {
+		// Derived names: "<name>-gateway-api-crds" is the longest platform-level name.
+		if n := p.Metadata.Name + "-gateway-api-crds"; len(n) > maxNameLength {
+			v.add(field.Invalid(name, p.Metadata.Name, fmt.Sprintf("too long: derived Application name %q exceeds %d characters", n, maxNameLength)))
+		}
+	}
+	spec := field.NewPath("spec")
+	s := &p.Spec
+	if !slices.Contains([]string{ProviderEKS, ProviderAKS}, s.Provider) {
+		v.add(field.NotSupported(spec.Child("provider"), s.Provider, []string{ProviderEKS, ProviderAKS}))
+	}
+	v.git(spec.Child("git"))
+	v.versions(spec.Child("versions"))
+	v.label(spec.Child("argocd", "namespace"), s.ArgoCD.Namespace)
+	if u, err := url.Parse(s.ArgoCD.Server); err != nil || u.Scheme != "https" || u.Host == "" {
+		v.add(field.Invalid(spec.Child("argocd", "server"), s.ArgoCD.Server, "must be an https:// URL of a Kubernetes API server"))
+	}
+	v.nodePools(spec.Child("nodePools"))
+	v.gateway(spec.Child("gateway"))
+	v.health(spec.Child("health"))
+	if !slices.Contains([]string{"STRICT", "PERMISSIVE"}, s.Security.MTLS) {
+		v.add(field.NotSupported(spec.Child("security", "mtls"), s.Security.MTLS, []string{"STRICT", "PERMISSIVE"}))
+	} else if s.Security.MTLS == "PERMISSIVE" {
+		v.warn(field.Invalid(spec.Child("security", "mtls"), s.Security.MTLS, "plain-text traffic between workloads is accepted"))
+	}
+	v.apps(spec.Child("apps"))
+	v.routes(spec.Child("routes"))
+	v.environments(spec.Child("environments"))
+}
+
+// label checks a DNS-1123 label and reports whether it is valid.
+func (v *validator) label(fp *field.Path, s string) bool {
+	if s == "" {
+		v.add(field.Required(fp, ""))
+		return false
+	}
+	if msgs := validation.IsDNS1123Label(s); len(msgs) > 0 {
+		v.add(field.Invalid(fp, s, "must be a DNS-1123 label: "+msgs[0]))
+		return false
+	}
+	return true
+}
+
+// serviceName checks a Service name (DNS-1035 label: starts with a letter).
+func (v *validator) serviceName(fp *field.Path, s string) bool {
+	if s == "" {
+		v.add(field.Required(fp, ""))
+		return false
+	}
+	if msgs := validation.IsDNS1035Label(s); len(msgs) > 0 {
+		v.add(field.Invalid(fp, s, "must be a DNS-1035 label (it names a Service): "+msgs[0]))
+		return false
+	}
+	return true
+}
+
+func (v *validator) namespace(fp *field.Path, ns string) bool {
+	if !v.label(fp, ns) {
+		return false
+	}
+	if slices.Contains(reservedNamespaces, ns) || ns == v.p.Spec.ArgoCD.Namespace {
+		v.add(field.Invalid(fp, ns, "is reserved: krm-gen labels and polices the namespaces it uses; pick a namespace of the platform's own"))
+		return false
+	}
+	return true
+}
+
+func (v *validator) port(fp *field.Path, port int32) {
+	if msgs := validation.IsValidPortNum(int(port)); len(msgs) > 0 {
+		v.add(field.Invalid(fp, port, "must be a port number between 1 and 65535"))
+	}
+}
+
+func (v *validator) pool(fp *field.Path, name string) {
+	if name == "" {
+		return
+	}
+	if _, ok := v.p.Spec.NodePools[name]; !ok {
+		known := make([]string, 0, len(v.p.Spec.NodePools))
+		for k := range v.p.Spec.NodePools {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		v.add(field.Invalid(fp, name, fmt.Sprintf("node pool not defined in spec.nodePools (defined: %s)", strings.Join(known, ", "))))
+	}
+}
+
+var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$`)
+
+func (v *validator) git(fp *field.Path) {
+	g := v.p.Spec.Git
+	switch u, err := url.Parse(g.RepoURL); {
+	case g.RepoURL == "":
+		v.add(field.Required(fp.Child("repoURL"), "the Git repository Argo CD reads the rendered tree from"))
+	case scpLike.MatchString(g.RepoURL):
+	case err != nil || u.Host == "" || !slices.Contains([]string{"https", "http", "ssh", "git"}, u.Scheme):
+		v.add(field.Invalid(fp.Child("repoURL"), g.RepoURL, "must be a URL (https://host/org/repo.git, ssh://..., or git@host:org/repo.git)"))
+	case u.Scheme == "http":
+		v.warn(field.Invalid(fp.Child("repoURL"), g.RepoURL, "plain http: the repository is read without TLS"))
+	}
+	if strings.ContainsAny(g.Revision, " \t\n~^:?*[\\") {
+		v.add(field.Invalid(fp.Child("revision"), g.Revision, "must be a Git branch, tag or commit"))
+	}
+	v.relPath(fp.Child("path"), g.Path)
+}
+
+// relPath checks a clean, relative, slash-separated path inside a repository.
+func (v *validator) relPath(fp *field.Path, p string) {
+	switch {
+	case p == "":
+		v.add(field.Required(fp, "folder of the rendered tree inside the repository, e.g. out/eks"))
+	case strings.HasPrefix(p, "/") || path.Clean(p) != p || p == "." || strings.HasPrefix(p, "../") || p == ".." || strings.Contains(p, "\\"):
+		v.add(field.Invalid(fp, p, "must be a clean relative path inside the repository (no leading /, no .., no trailing /)"))
+	}
+}
+
+func (v *validator) versions(fp *field.Path) {
+	vs := v.p.Spec.Versions
+	if !strings.HasPrefix(vs.GatewayAPI, "v") {
+		v.add(field.Invalid(fp.Child("gatewayAPI"), vs.GatewayAPI, "must be a Gateway API release tag like v1.6.3"))
+	} else if ver, err := semver.Parse(vs.GatewayAPI[1:]); err != nil {
+		v.add(field.Invalid(fp.Child("gatewayAPI"), vs.GatewayAPI, "must be a Gateway API release tag like v1.6.3: "+err.Error()))
+	} else if ver.LT(semver.MustParse("1.1.0")) {
+		v.add(field.Invalid(fp.Child("gatewayAPI"), vs.GatewayAPI, "must be v1.1.0 or later (Gateway.spec.infrastructure)"))
+	}
+	if ver, err := semver.Parse(vs.Istio); err != nil {
+		v.add(field.Invalid(fp.Child("istio"), vs.Istio, "must be an Istio release like 1.31.0: "+err.Error()))
+	} else if ver.LT(semver.MustParse("1.26.0")) {
+		v.add(field.Invalid(fp.Child("istio"), vs.Istio, "must be 1.26.0 or later (Gateway infrastructure.parametersRef)"))
+	}
+}
+
+// GatewayAPIAtLeast reports whether the spec's Gateway API version is >= minor v1.<minor>.
+func (p *Platform) GatewayAPIAtLeast(minor uint64) bool {
+	ver, err := semver.Parse(strings.TrimPrefix(p.Spec.Versions.GatewayAPI, "v"))
+	return err == nil && (ver.Major > 1 || ver.Minor >= minor)
+}
+
+func (v *validator) labels(fp *field.Path, m map[string]string) {
+	for _, k := range sortedKeys(m) {
+		for _, msg := range validation.IsQualifiedName(k) {
+			v.add(field.Invalid(fp.Key(k), k, "label key: "+msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(m[k]) {
+			v.add(field.Invalid(fp.Key(k), m[k], "label value: "+msg))
+		}
+	}
+}
+
+var taintEffects = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
+
+func (v *validator) nodePools(fp *field.Path) {
+	for _, name := range sortedKeys(v.p.Spec.NodePools) {
+		pool := v.p.Spec.NodePools[name]
+		pp := fp.Key(name)
+		v.label(pp, name)
+		v.labels(pp.Child("labels"), pool.Labels)
+		if len(pool.Labels) == 0 {
+			v.warn(field.Invalid(pp.Child("labels"), nil, "pool has no labels: workloads placed on it get no nodeSelector"))
+		}
+		seen := map[string]int{}
+		for i, t := range pool.Taints {
+			tp := pp.Child("taints").Index(i)
+			for _, msg := range validation.IsQualifiedName(t.Key) {
+				v.add(field.Invalid(tp.Child("key"), t.Key, "taint key: "+msg))
+			}
+			for _, msg := range validation.IsValidLabelValue(t.Value) {
+				v.add(field.Invalid(tp.Child("value"), t.Value, "taint value: "+msg))
+			}
+			if !slices.Contains(taintEffects, t.Effect) {
+				v.add(field.NotSupported(tp.Child("effect"), t.Effect, taintEffects))
+			}
+			id := t.Key + ":" + t.Effect
+			if j, isDup := seen[id]; isDup {
+				v.add(dup(tp, id, fmt.Sprintf("taints[%d]", j)))
+			}
+			seen[id] = i
+		}
+		if s := pool.Size; s != nil {
+			if s.Min < 0 || s.Max < 1 || s.Min > s.Max || s.Desired < s.Min || s.Desired > s.Max {
+				v.add(field.Invalid(pp.Child("size"), fmt.Sprintf("min=%d desired=%d max=%d", s.Min, s.Desired, s.Max), "must satisfy 0 <= min <= desired <= max and max >= 1"))
+			}
+		}
+	}
+}
+
+func (v *validator) gateway(fp *field.Path) {
+	g := v.p.Spec.Gateway
+	if v.label(fp.Child("name"), g.Name) {
+		if n := g.Name + GatewayServiceSuffix; len(n) > maxNameLength {
+			v.add(field.Invalid(fp.Child("name"), g.Name, fmt.Sprintf("too long: Istio names the gateway's Deployment, Service and ServiceAccount %q, which exceeds %d characters", n, maxNameLength)))
+		}
+	}
+	v.namespace(fp.Child("namespace"), g.Namespace)
+	v.pool(fp.Child("nodePool"), g.NodePool)
+	if g.NodePool == "" {
+		v.warn(field.Required(fp.Child("nodePool"), "gateway pods may land on any node; name the system pool"))
+	}
+	if g.Replicas < 1 {
+		v.add(field.Invalid(fp.Child("replicas"), g.Replicas, "must be at least 1"))
+	} else if g.Replicas == 1 {
+		v.warn(field.Invalid(fp.Child("replicas"), g.Replicas, "a single gateway pod is a single point of failure"))
+	}
+	if g.MaxReplicas != 0 && g.MaxReplicas < g.Replicas {
+		v.add(field.Invalid(fp.Child("maxReplicas"), g.MaxReplicas, fmt.Sprintf("must be at least replicas (%d)", g.Replicas)))
+	}
+	if g.Hostname != "" {
+		v.hostname(fp.Child("hostname"), g.Hostname)
+	}
+	switch {
+	case g.HTTP == nil && g.HTTPS == nil:
+		v.add(field.Required(fp.Child("https"), "at least one listener; add `https: {}` for HTTPS on 443 with the Secret <gateway>-tls"))
+	case g.HTTPS == nil:
+		v.warn(field.Required(fp.Child("https"), "HTTP without HTTPS: traffic between the load balancer and the gateway is not encrypted"))
+	}
+	if g.HTTP != nil {
+		v.port(fp.Child("http", "port"), g.HTTP.Port)
+		if g.HTTP.RedirectToHTTPS && g.HTTPS == nil {
+			v.add(field.Invalid(fp.Child("http", "redirectToHTTPS"), true, "needs an HTTPS listener (spec.gateway.https)"))
+		}
+	}
+	if h := g.HTTPS; h != nil {
+		hp := fp.Child("https")
+		v.port(hp.Child("port"), h.Port)
+		if g.HTTP != nil && g.HTTP.Port == h.Port {
+			v.add(dup(hp.Child("port"), h.Port, "spec.gateway.http.port"))
+		}
+		for _, msg := range validation.IsDNS1123Subdomain(h.CertificateSecret) {
+			v.add(field.Invalid(hp.Child("certificateSecret"), h.CertificateSecret, "must be a Secret name: "+msg))
+		}
+		if h.CertificateNamespace != g.Namespace {
+			v.namespace(hp.Child("certificateNamespace"), h.CertificateNamespace)
+		}
+		if c := h.Certificate; c != nil {
+			cp := hp.Child("certificate")
+			if c.Issuer == "" {
+				v.add(field.Required(cp.Child("issuer"), "a cert-manager ClusterIssuer name, or selfSigned"))
+			} else if c.Issuer != "selfSigned" {
+				for _, msg := range validation.IsDNS1123Subdomain(c.Issuer) {
+					v.add(field.Invalid(cp.Child("issuer"), c.Issuer, "must be a ClusterIssuer name: "+msg))
+				}
+			}
+			if len(c.DNSNames) == 0 && g.Hostname == "" {
+				v.add(field.Required(cp.Child("dnsNames"), "the certificate needs at least one DNS name (or set spec.gateway.hostname)"))
+			}
+			for i, d := range c.DNSNames {
+				v.hostname(cp.Child("dnsNames").Index(i), d)
+			}
+		}
+	}
+	v.loadBalancer(fp.Child("loadBalancer"), g.LoadBalancer)
+	if in := g.Infrastructure; in != nil {
+		ip := fp.Child("infrastructure")
+		v.labels(ip.Child("labels"), in.Labels)
+		if len(in.Labels) > maxInfraLabels {
+			v.add(field.TooMany(ip.Child("labels"), len(in.Labels), maxInfraLabels))
+		}
+		limit := maxInfraAnnotationsOld
+		if v.p.GatewayAPIAtLeast(6) {
+			limit = maxInfraAnnotations
+		}
+		if len(in.Annotations) > limit {
+			v.add(field.TooMany(ip.Child("annotations"), len(in.Annotations), limit))
+		}
+		for _, k := range sortedKeys(in.Annotations) {
+			for _, msg := range validation.IsQualifiedName(k) {
+				v.add(field.Invalid(ip.Child("annotations").Key(k), k, "annotation key: "+msg))
+			}
+		}
+	}
+	v.resources(fp.Child("resources"), g.Resources)
+}
+
+var (
+	targetGroupARN  = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`)
+	targetGroupName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	arnPattern      = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:.+$`)
+)
+
+func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
+	if !slices.Contains([]string{"internal", "internet-facing"}, lb.Scheme) {
+		v.add(field.NotSupported(fp.Child("scheme"), lb.Scheme, []string{"internal", "internet-facing"}))
+	} else if lb.Scheme == "internet-facing" {
+		v.warn(field.Invalid(fp.Child("scheme"), lb.Scheme, "the gateway is exposed directly to the internet, bypassing the ALB and its WAF"))
+	}
+	if v.p.Spec.Provider == ProviderAKS {
+		if lb.Mode != "" || len(lb.PrivateIPs) > 0 || lb.TargetGroupARN != "" || lb.TargetGroupName != "" || lb.ALB != nil {
+			v.add(field.Forbidden(fp, "mode, privateIPs, targetGroupARN, targetGroupName and alb are AWS settings; they do not apply to provider aks"))
+		}
+		return
+	}
+	modes := []string{ModeNLB, ModeTargetGroupBinding}
+	if !slices.Contains(modes, lb.Mode) {
+		v.add(field.NotSupported(fp.Child("mode"), lb.Mode, modes))
+	}
+	switch lb.Mode {
+	case ModeNLB:
+		if lb.TargetGroupARN != "" || lb.TargetGroupName != "" {
+			v.add(field.Forbidden(fp.Child("mode"), "targetGroupARN/targetGroupName need mode targetGroupBinding; mode nlb registers the NLB instead"))
+		}
+		subnets, ips := map[string]int{}, map[netip.Addr]int{}
+		for i, ip := range lb.PrivateIPs {
+			ipp := fp.Child("privateIPs").Index(i)
+			if ip.Subnet == "" {
+				v.add(field.Required(ipp.Child("subnet"), "subnet ID or Name tag"))
+			} else if j, isDup := subnets[ip.Subnet]; isDup {
+				v.add(dup(ipp.Child("subnet"), ip.Subnet, fmt.Sprintf("privateIPs[%d]", j)))
+			} else {
+				subnets[ip.Subnet] = i
+			}
+			addr, err := netip.ParseAddr(ip.Address)
+			switch {
+			case err != nil || !addr.Is4():
+				v.add(field.Invalid(ipp.Child("address"), ip.Address, "must be an IPv4 address"))
+			case !addr.IsPrivate():
+				v.add(field.Invalid(ipp.Child("address"), ip.Address, "must be a private address (the NLB is internal)"))
+			default:
+				if j, isDup := ips[addr]; isDup {
+					v.add(dup(ipp.Child("address"), ip.Address, fmt.Sprintf("privateIPs[%d]", j)))
+				}
+				ips[addr] = i
+			}
+		}
+		if len(lb.PrivateIPs) > 0 && lb.Scheme != "internal" {
+			v.add(field.Forbidden(fp.Child("privateIPs"), "pinned private IPs need scheme internal"))
+		}
+	case ModeTargetGroupBinding:
+		if len(lb.PrivateIPs) > 0 {
+			v.add(field.Forbidden(fp.Child("privateIPs"), "mode targetGroupBinding has no NLB; privateIPs apply to mode nlb"))
+		}
+		switch {
+		case (lb.TargetGroupARN == "") == (lb.TargetGroupName == ""):
+			v.add(field.Required(fp.Child("targetGroupName"), "mode targetGroupBinding needs exactly one of targetGroupName or targetGroupARN"))
+		case lb.TargetGroupARN != "" && !targetGroupARN.MatchString(lb.TargetGroupARN):
+			v.add(field.Invalid(fp.Child("targetGroupARN"), lb.TargetGroupARN, "must be a target group ARN: arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID"))
+		case lb.TargetGroupName != "" && (len(lb.TargetGroupName) > maxTargetGroupName || !targetGroupName.MatchString(lb.TargetGroupName)):
+			v.add(field.Invalid(fp.Child("targetGroupName"), lb.TargetGroupName, "must be a target group name: up to 32 letters, digits and hyphens, not starting or ending with a hyphen"))
+		}
+	}
+	if a := lb.ALB; a != nil {
+		if a.CertificateARN != "" && !arnPattern.MatchString(a.CertificateARN) {
+			v.add(field.Invalid(fp.Child("alb", "certificateARN"), a.CertificateARN, "must be an ACM certificate ARN"))
+		}
+		if a.WAFACLARN != "" && !arnPattern.MatchString(a.WAFACLARN) {
+			v.add(field.Invalid(fp.Child("alb", "wafACLARN"), a.WAFACLARN, "must be a WAFv2 web ACL ARN"))
+		}
+	}
+}
+
+func (v *validator) hostname(fp *field.Path, h string) {
+	var msgs []string
+	if strings.HasPrefix(h, "*.") {
+		msgs = validation.IsWildcardDNS1123Subdomain(h)
+	} else {
+		msgs = validation.IsDNS1123Subdomain(h)
+	}
+	if net.ParseIP(h) != nil {
+		msgs = append(msgs, "must be a DNS name, not an IP address")
+	}
+	for _, msg := range msgs {
+		v.add(field.Invalid(fp, h, "must be a hostname: "+msg))
+	}
+}
+
+// HTTPPath checks a path against the Gateway API's HTTPPathMatch rules; it returns "" when valid.
+func HTTPPath(p string) string {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return `must start with "/"`
+	case len(p) > maxPathLength:
+		return fmt.Sprintf("must be at most %d characters", maxPathLength)
+	case strings.Contains(p, "//"):
+		return `must not contain "//"`
+	case strings.Contains(p, "/./") || strings.HasSuffix(p, "/."):
+		return `must not contain "/./" or end in "/."`
+	case strings.Contains(p, "/../") || strings.HasSuffix(p, "/.."):
+		return `must not contain "/../" or end in "/.."`
+	case strings.Contains(strings.ToLower(p), "%2f"):
+		return `must not contain "%2f" or "%2F"`
+	case strings.Contains(p, "#"):
+		return `must not contain "#"`
+	case strings.ContainsAny(p, " \t\n\r\"<>\\^`{|}"):
+		return "must not contain spaces or the characters \"<>\\^`{|}"
+	}
+	return ""
+}
+
+func (v *validator) httpPath(fp *field.Path, p string) bool {
+	if msg := HTTPPath(p); msg != "" {
+		v.add(field.Invalid(fp, p, msg))
+		return false
+	}
+	return true
+}
+
+func (v *validator) health(fp *field.Path) {
+	h := v.p.Spec.Health
+	v.httpPath(fp.Child("path"), h.Path)
+	if h.Path == "/" {
+		v.add(field.Invalid(fp.Child("path"), h.Path, "must not be \"/\": it would capture every request"))
+	}
+	v.namespace(fp.Child("namespace"), h.Namespace)
+	v.pool(fp.Child("nodePool"), h.NodePool)
+	v.image(fp.Child("image"), h.Image)
+}
+
+func (v *validator) image(fp *field.Path, img string) {
+	switch {
+	case img == "":
+		v.add(field.Required(fp, "container image"))
+	case strings.ContainsAny(img, " \t\n") || strings.HasPrefix(img, "-"):
+		v.add(field.Invalid(fp, img, "must be a container image reference"))
+	case strings.HasSuffix(img, ":latest") || !strings.ContainsAny(img[strings.LastIndex(img, "/")+1:], ":@"):
+		v.warn(field.Invalid(fp, img, "untagged or :latest images make renders non-reproducible; pin a tag or digest"))
+	}
+}
+
+var resourceNames = []string{"cpu", "memory", "ephemeral-storage"}
+
+func (v *validator) resources(fp *field.Path, r *Resources) {
+	if r == nil {
+		return
+	}
+	for _, part := range []struct {
+		name string
+		m    map[string]string
+	}{{"requests", r.Requests}, {"limits", r.Limits}} {
+		for _, k := range sortedKeys(part.m) {
+			kp := fp.Child(part.name).Key(k)
+			if !slices.Contains(resourceNames, k) {
+				v.add(field.NotSupported(kp, k, resourceNames))
+				continue
+			}
+			q, err := resource.ParseQuantity(part.m[k])
+			if err != nil || q.Sign() <= 0 {
+				v.add(field.Invalid(kp, part.m[k], "must be a positive quantity like 100m or 128Mi"))
+				continue
+			}
+			if part.name == "limits" {
+				if req, ok := r.Requests[k]; ok {
+					if rq, err := resource.ParseQuantity(req); err == nil && rq.Cmp(q) > 0 {
+						v.add(field.Invalid(kp, part.m[k], fmt.Sprintf("limit must be at least the request (%s)", req)))
+					}
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) apps(fp *field.Path) {
+	names := map[string]int{}
+	for i := range v.p.Spec.Apps {
+		a := &v.p.Spec.Apps[i]
+		ap := fp.Index(i)
+		if v.serviceName(ap.Child("name"), a.Name) {
+			if j, isDup := names[a.Name]; isDup {
+				v.add(dup(ap.Child("name"), a.Name, fmt.Sprintf("spec.apps[%d]", j)))
+			}
+			names[a.Name] = i
+			if a.Name == HealthResponderName {
+				v.add(field.Invalid(ap.Child("name"), a.Name, "is reserved for the rendered health responder"))
+			}
+			if n := v.p.Metadata.Name + "-app-" + a.Name; len(n) > maxNameLength {
+				v.add(field.Invalid(ap.Child("name"), a.Name, fmt.Sprintf("too long: derived Application name %q exceeds %d characters", n, maxNameLength)))
+			}
+		}
+		v.namespace(ap.Child("namespace"), a.Namespace)
+		if a.Namespace == v.p.Spec.Gateway.Namespace {
+			v.add(field.Invalid(ap.Child("namespace"), a.Namespace, "must not be the gateway's namespace: gateway pods are not in the mesh and the namespace is not policed"))
+		}
+		v.pool(ap.Child("nodePool"), a.NodePool)
+		v.image(ap.Child("image"), a.Image)
+		v.port(ap.Child("port"), a.Port)
+		if a.Replicas < 0 {
+			v.add(field.Invalid(ap.Child("replicas"), a.Replicas, "must not be negative"))
+		}
+		envs := map[string]int{}
+		for j, e := range a.Env {
+			ep := ap.Child("env").Index(j)
+			for _, msg := range validation.IsEnvVarName(e.Name) {
+				v.add(field.Invalid(ep.Child("name"), e.Name, "must be an environment variable name: "+msg))
+			}
+			if k, isDup := envs[e.Name]; isDup {
+				v.add(dup(ep.Child("name"), e.Name, fmt.Sprintf("env[%d]", k)))
+			}
+			envs[e.Name] = j
+		}
+		v.resources(ap.Child("resources"), a.Resources)
+		if a.Probe != nil {
+			v.httpPath(ap.Child("probe", "path"), a.Probe.Path)
+		}
+		mounts := map[string]string{}
+		keys := map[string]int{}
+		for j, f := range a.Files {
+			pp := ap.Child("files").Index(j).Child("path")
+			if !v.absPath(pp, f.Path) {
+				continue
+			}
+			key := path.Base(f.Path)
+			for _, msg := range validation.IsConfigMapKey(key) {
+				v.add(field.Invalid(pp, f.Path, "file name must be a ConfigMap key: "+msg))
+			}
+			if k, isDup := keys[key]; isDup {
+				v.add(dup(pp, f.Path, fmt.Sprintf("files[%d] has the same file name %q", k, key)))
+			}
+			keys[key] = j
+			mounts[f.Path] = pp.String()
+		}
+		for j, w := range a.WritablePaths {
+			wp := ap.Child("writablePaths").Index(j)
+			if !v.absPath(wp, w) {
+				continue
+			}
+			if other, isDup := mounts[w]; isDup {
+				v.add(dup(wp, w, other))
+			}
+			mounts[w] = wp.String()
+		}
+		levels := []string{PodSecurityRestricted, PodSecurityBaseline, PodSecurityPrivileged}
+		if !slices.Contains(levels, a.PodSecurity) {
+			v.add(field.NotSupported(ap.Child("podSecurity"), a.PodSecurity, levels))
+		} else if a.PodSecurity != PodSecurityRestricted {
+			v.warn(field.Invalid(ap.Child("podSecurity"), a.PodSecurity, "lowers the namespace's Pod Security level below restricted"))
+		}
+		if a.RunAsUser != nil && (*a.RunAsUser < 0 || (*a.RunAsUser == 0 && a.PodSecurity == PodSecurityRestricted)) {
+			v.add(field.Invalid(ap.Child("runAsUser"), *a.RunAsUser, "must be a non-root user ID (restricted Pod Security runs as non-root)"))
+		}
+		for j, src := range a.AllowFrom {
+			v.source(ap.Child("allowFrom").Index(j), src)
+		}
+	}
+	// Apps in one namespace share its Pod Security level: they must agree.
+	level := map[string]int{}
+	for i, a := range v.p.Spec.Apps {
+		if j, ok := level[a.Namespace]; ok && v.p.Spec.Apps[j].PodSecurity != a.PodSecurity {
+			v.add(field.Invalid(fp.Index(i).Child("podSecurity"), a.PodSecurity, fmt.Sprintf("apps in namespace %q must share one Pod Security level (spec.apps[%d] has %q)", a.Namespace, j, v.p.Spec.Apps[j].PodSecurity)))
+		}
+		level[a.Namespace] = i
+	}
+}
+
+func (v *validator) absPath(fp *field.Path, p string) bool {
+	if !strings.HasPrefix(p, "/") || path.Clean(p) != p || p == "/" {
+		v.add(field.Invalid(fp, p, "must be a clean absolute path (not /)"))
+		return false
+	}
+	return true
+}
+
+func (v *validator) source(fp *field.Path, s Source) {
+	if len(s.Paths) > 0 || len(s.Methods) > 0 {
+		v.add(field.Forbidden(fp, "paths and methods are HTTP fields: without a waypoint ztunnel enforces L4 only and drops the whole ALLOW rule, which silently denies all traffic; allow by namespace, serviceAccount or ipBlocks"))
+	}
+	if s.Namespace == "" && len(s.IPBlocks) == 0 {
+		v.add(field.Required(fp.Child("namespace"), "a source needs a namespace (optionally with serviceAccount) or ipBlocks"))
+	}
+	if s.Namespace != "" {
+		v.label(fp.Child("namespace"), s.Namespace)
+	}
+	if s.ServiceAccount != "" {
+		if s.Namespace == "" {
+			v.add(field.Required(fp.Child("namespace"), "serviceAccount needs the namespace it lives in"))
+		}
+		for _, msg := range validation.IsDNS1123Subdomain(s.ServiceAccount) {
+			v.add(field.Invalid(fp.Child("serviceAccount"), s.ServiceAccount, "must be a ServiceAccount name: "+msg))
+		}
+	}
+	for i, b := range s.IPBlocks {
+		if _, err := netip.ParsePrefix(b); err != nil {
+			if _, err := netip.ParseAddr(b); err != nil {
+				v.add(field.Invalid(fp.Child("ipBlocks").Index(i), b, "must be an IP address or CIDR"))
+			}
+		}
+	}
+}
+
+func (v *validator) routes(fp *field.Path) {
+	s := &v.p.Spec
+	apps := map[string]bool{}
+	for _, a := range s.Apps {
+		apps[a.Name] = true
+	}
+	type routeKey struct{ hosts, match, path string }
+	seenKey := map[routeKey]int{}
+	seenName := map[string]int{}
+	for i := range s.Routes {
+		r := &s.Routes[i]
+		rp := fp.Index(i)
+		pathOK := v.httpPath(rp.Child("path"), r.Path)
+		if !slices.Contains([]string{MatchPathPrefix, MatchExact}, r.Match) {
+			v.add(field.NotSupported(rp.Child("match"), r.Match, []string{MatchPathPrefix, MatchExact}))
+		}
+		switch {
+		case r.App != "" && r.Backend != nil:
+			v.add(field.Invalid(rp.Child("backend"), r.Backend.Service, "a route names exactly one of app or backend, not both"))
+		case r.App == "" && r.Backend == nil:
+			v.add(field.Required(rp.Child("app"), "a route names exactly one of app or backend"))
+		case r.App != "" && !apps[r.App]:
+			v.add(field.Invalid(rp.Child("app"), r.App, "no app with this name in spec.apps"))
+		case r.Backend != nil:
+			bp := rp.Child("backend")
+			v.serviceName(bp.Child("service"), r.Backend.Service)
+			v.namespace(bp.Child("namespace"), r.Backend.Namespace)
+			v.port(bp.Child("port"), r.Backend.Port)
+		}
+		if r.Namespace != "" {
+			v.namespace(rp.Child("namespace"), r.Namespace)
+		} else if r.Backend != nil || apps[r.App] {
+			v.add(field.Required(rp.Child("namespace"), ""))
+		}
+		if v.label(rp.Child("name"), r.Name) {
+			id := r.Namespace + "/" + r.Name
+			if j, isDup := seenName[id]; isDup {
+				v.add(dup(rp.Child("name"), r.Name, fmt.Sprintf("spec.routes[%d] has the same HTTPRoute name in namespace %q; set name on one of them", j, r.Namespace)))
+			}
+			seenName[id] = i
+		}
+		if len(r.Hostnames) > maxHostnames {
+			v.add(field.TooMany(rp.Child("hostnames"), len(r.Hostnames), maxHostnames))
+		}
+		for j, h := range r.Hostnames {
+			v.hostname(rp.Child("hostnames").Index(j), h)
+		}
+		if r.Rewrite != "" {
+			if v.httpPath(rp.Child("rewrite"), r.Rewrite) && r.Match != MatchPathPrefix {
+				v.add(field.Invalid(rp.Child("rewrite"), r.Rewrite, "a prefix rewrite needs match PathPrefix"))
+			}
+		}
+		if !pathOK {
+			continue
+		}
+		hosts := slices.Clone(r.Hostnames)
+		sort.Strings(hosts)
+		key := routeKey{strings.Join(hosts, ","), r.Match, r.Path}
+		if j, isDup := seenKey[key]; isDup {
+			v.add(dup(rp.Child("path"), r.Path, fmt.Sprintf("conflicts with spec.routes[%d]: same hostnames, match and path", j)))
+		}
+		seenKey[key] = i
+		if r.Path == s.Health.Path {
+			v.add(field.Invalid(rp.Child("path"), r.Path, fmt.Sprintf("shadows the health path %s (spec.health.path): the load balancer's probe would hit this app", s.Health.Path)))
+		}
+	}
+}
+
+func (v *validator) environments(fp *field.Path) {
+	for _, name := range sortedKeys(v.p.Spec.Environments) {
+		v.label(fp.Key(name), name)
+	}
+}
+
+// dup reports a duplicate value and says where the first one is.
+func dup(fp *field.Path, value any, detail string) *field.Error {
+	e := field.Duplicate(fp, value)
+	e.Detail = detail
+	return e
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

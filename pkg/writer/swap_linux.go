@@ -1,0 +1,51 @@
+package writer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// swap puts tmp in place of dir in one atomic step; afterwards tmp holds the old tree.
+func swap(tmp, dir string, exists bool) error {
+	if !exists {
+		if err := os.Rename(tmp, dir); err != nil {
+			return fmt.Errorf("output directory %s: %w", dir, err)
+		}
+		return os.Mkdir(tmp, 0o755) // keep the contract: tmp exists and is removed by the caller
+	}
+	err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_EXCHANGE)
+	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL) {
+		return swapTwoRenames(tmp, dir)
+	}
+	if err != nil {
+		return fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// lock takes an exclusive lock on the output's parent folder, waiting up to timeout.
+func lock(parent string, timeout time.Duration) (func(), error) {
+	f, err := os.Open(parent)
+	if err != nil {
+		return nil, err
+	}
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { unix.Flock(int(f.Fd()), unix.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("another krm-gen is writing into %s (waited %s): %w", parent, timeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
