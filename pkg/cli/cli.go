@@ -66,6 +66,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return nil
 		},
 	}
+	if args == nil {
+		args = []string{}
+	}
+	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

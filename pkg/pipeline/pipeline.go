@@ -48,8 +48,8 @@ func check(p *schema.Platform, pos schema.Positions, file string) Result {
 	errs, warns := p.Validate()
 	for _, env := range sortedEnvs(p) {
 		ep, eerrs := p.ForEnvironment(env)
-		if len(eerrs) > 0 {
-			errs = append(errs, eerrs...)
+		errs = append(errs, eerrs...)
+		if ep == nil {
 			continue
 		}
 		ve, vw := ep.Validate()

@@ -237,7 +237,7 @@ func (v *validator) nodePools(fp *field.Path) {
 			}
 			id := t.Key + ":" + t.Effect
 			if j, isDup := seen[id]; isDup {
-				v.add(dup(tp, id, fmt.Sprintf("taints[%d]", j)))
+				v.add(dup(tp, id, fmt.Sprintf("same key and effect as taints[%d]", j)))
 			}
 			seen[id] = i
 		}
@@ -251,7 +251,11 @@ func (v *validator) nodePools(fp *field.Path) {
 
 func (v *validator) gateway(fp *field.Path) {
 	g := v.p.Spec.Gateway
-	if v.label(fp.Child("name"), g.Name) {
+	// Names derived from an invalid metadata.name are not reported twice.
+	derivedOnly := len(validation.IsDNS1123Label(v.p.Metadata.Name)) > 0
+	if derivedOnly && g.Name == v.p.Metadata.Name+"-gateway" {
+		// reported at metadata.name
+	} else if v.label(fp.Child("name"), g.Name) {
 		if n := g.Name + GatewayServiceSuffix; len(n) > maxNameLength {
 			v.add(field.Invalid(fp.Child("name"), g.Name, fmt.Sprintf("too long: Istio names the gateway's Deployment, Service and ServiceAccount %q, which exceeds %d characters", n, maxNameLength)))
 		}
@@ -288,10 +292,12 @@ func (v *validator) gateway(fp *field.Path) {
 		hp := fp.Child("https")
 		v.port(hp.Child("port"), h.Port)
 		if g.HTTP != nil && g.HTTP.Port == h.Port {
-			v.add(dup(hp.Child("port"), h.Port, "spec.gateway.http.port"))
+			v.add(dup(hp.Child("port"), h.Port, "already used by spec.gateway.http.port"))
 		}
-		for _, msg := range validation.IsDNS1123Subdomain(h.CertificateSecret) {
-			v.add(field.Invalid(hp.Child("certificateSecret"), h.CertificateSecret, "must be a Secret name: "+msg))
+		if !(derivedOnly && h.CertificateSecret == g.Name+"-tls") {
+			for _, msg := range validation.IsDNS1123Subdomain(h.CertificateSecret) {
+				v.add(field.Invalid(hp.Child("certificateSecret"), h.CertificateSecret, "must be a Secret name: "+msg))
+			}
 		}
 		if h.CertificateNamespace != g.Namespace {
 			v.namespace(hp.Child("certificateNamespace"), h.CertificateNamespace)
@@ -369,7 +375,7 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 			if ip.Subnet == "" {
 				v.add(field.Required(ipp.Child("subnet"), "subnet ID or Name tag"))
 			} else if j, isDup := subnets[ip.Subnet]; isDup {
-				v.add(dup(ipp.Child("subnet"), ip.Subnet, fmt.Sprintf("privateIPs[%d]", j)))
+				v.add(dup(ipp.Child("subnet"), ip.Subnet, fmt.Sprintf("already used by privateIPs[%d]", j)))
 			} else {
 				subnets[ip.Subnet] = i
 			}
@@ -381,7 +387,7 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 				v.add(field.Invalid(ipp.Child("address"), ip.Address, "must be a private address (the NLB is internal)"))
 			default:
 				if j, isDup := ips[addr]; isDup {
-					v.add(dup(ipp.Child("address"), ip.Address, fmt.Sprintf("privateIPs[%d]", j)))
+					v.add(dup(ipp.Child("address"), ip.Address, fmt.Sprintf("already used by privateIPs[%d]", j)))
 				}
 				ips[addr] = i
 			}
@@ -413,6 +419,13 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 }
 
 func (v *validator) hostname(fp *field.Path, h string) {
+	for _, msg := range hostnameErrors(h) {
+		v.add(field.Invalid(fp, h, "must be a hostname: "+msg))
+	}
+}
+
+// hostnameErrors checks a (possibly wildcard) DNS hostname as Gateway API accepts it.
+func hostnameErrors(h string) []string {
 	var msgs []string
 	if strings.HasPrefix(h, "*.") {
 		msgs = validation.IsWildcardDNS1123Subdomain(h)
@@ -422,9 +435,7 @@ func (v *validator) hostname(fp *field.Path, h string) {
 	if net.ParseIP(h) != nil {
 		msgs = append(msgs, "must be a DNS name, not an IP address")
 	}
-	for _, msg := range msgs {
-		v.add(field.Invalid(fp, h, "must be a hostname: "+msg))
-	}
+	return msgs
 }
 
 // HTTPPath checks a path against the Gateway API's HTTPPathMatch rules; it returns "" when valid.
@@ -519,7 +530,7 @@ func (v *validator) apps(fp *field.Path) {
 		ap := fp.Index(i)
 		if v.serviceName(ap.Child("name"), a.Name) {
 			if j, isDup := names[a.Name]; isDup {
-				v.add(dup(ap.Child("name"), a.Name, fmt.Sprintf("spec.apps[%d]", j)))
+				v.add(dup(ap.Child("name"), a.Name, fmt.Sprintf("already used by spec.apps[%d]", j)))
 			}
 			names[a.Name] = i
 			if a.Name == HealthResponderName {
@@ -546,7 +557,7 @@ func (v *validator) apps(fp *field.Path) {
 				v.add(field.Invalid(ep.Child("name"), e.Name, "must be an environment variable name: "+msg))
 			}
 			if k, isDup := envs[e.Name]; isDup {
-				v.add(dup(ep.Child("name"), e.Name, fmt.Sprintf("env[%d]", k)))
+				v.add(dup(ep.Child("name"), e.Name, fmt.Sprintf("already set by env[%d]", k)))
 			}
 			envs[e.Name] = j
 		}
@@ -577,7 +588,7 @@ func (v *validator) apps(fp *field.Path) {
 				continue
 			}
 			if other, isDup := mounts[w]; isDup {
-				v.add(dup(wp, w, other))
+				v.add(dup(wp, w, "already mounted by "+other))
 			}
 			mounts[w] = wp.String()
 		}

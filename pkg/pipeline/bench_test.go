@@ -1,0 +1,312 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/krm-gen/krm-gen/pkg/pipeline"
+	"github.com/krm-gen/krm-gen/pkg/writer"
+)
+
+// Benchmarks of the whole in-process pipeline (decode + default + validate + render +
+// serialize) for generated platforms of growing size; see BENCHMARKS.md and issue 8.
+//
+//	go test -run '^$' -bench . -benchmem ./pkg/pipeline/
+//
+// hack/bench.sh writes the same generated specs to disk for whole-process runs:
+//
+//	KRM_GEN_BENCH_SPEC_DIR=DIR go test -run '^TestWriteBenchSpecs$' -count=1 ./pkg/pipeline/
+
+// benchSizes are the app counts benchmarked.
+var benchSizes = []int{1, 100, 1000, 5000}
+
+// appsPerNamespace groups generated apps into team namespaces.
+const appsPerNamespace = 20
+
+// appPools are the node pools apps are spread over; all but "general" are tainted.
+var appPools = []string{"general", "compute", "memory", "spot"}
+
+// benchSpec returns the YAML of a Platform with n apps. Every app has a Deployment with
+// env, resources, a probe and one mounted file, and two routes; every third route
+// (a third of them) lives in another namespace than its backend, so it needs a
+// ReferenceGrant. Apps are spread over four node pools, three of them tainted.
+func benchSpec(n int) []byte {
+	var b bytes.Buffer
+	b.Grow(900 * (n + 2))
+	b.WriteString(`apiVersion: krm-gen.dev/v1alpha1
+kind: Platform
+metadata:
+  name: bench
+spec:
+  provider: eks
+  git:
+    repoURL: https://github.com/acme/platform.git
+    revision: main
+    path: out/bench
+  versions:
+    gatewayAPI: v1.6.3
+    istio: 1.31.0
+  nodePools:
+    system:
+      labels: {role: system}
+      taints:
+      - {key: CriticalAddonsOnly, value: "true", effect: NoSchedule}
+      instanceTypes: [m6i.large]
+      size: {min: 2, max: 3, desired: 2}
+    general:
+      labels: {role: general}
+      instanceTypes: [m6i.xlarge]
+      size: {min: 2, max: 20, desired: 3}
+    compute:
+      labels: {role: compute}
+      taints:
+      - {key: workload, value: compute, effect: NoSchedule}
+      instanceTypes: [c6i.2xlarge]
+      size: {min: 1, max: 20, desired: 2}
+    memory:
+      labels: {role: memory}
+      taints:
+      - {key: workload, value: memory, effect: NoSchedule}
+      instanceTypes: [r6i.2xlarge]
+      size: {min: 1, max: 20, desired: 2}
+    spot:
+      labels: {role: spot, lifecycle: spot}
+      taints:
+      - {key: spot, value: "true", effect: NoSchedule}
+      - {key: spot-interruption, effect: PreferNoSchedule}
+      instanceTypes: [m6i.xlarge, m5.xlarge]
+      size: {min: 0, max: 50, desired: 2}
+  gateway:
+    name: bench-gateway
+    namespace: istio-ingress
+    nodePool: system
+    replicas: 2
+    maxReplicas: 6
+    http: {port: 80, redirectToHTTPS: true}
+    https: {port: 443, certificateSecret: istio-gateway-tls}
+    loadBalancer:
+      scheme: internal
+      privateIPs:
+      - {subnet: bench-private-a, address: 10.0.32.10}
+      - {subnet: bench-private-b, address: 10.0.48.10}
+  health:
+    path: /healthz
+    namespace: gateway-health
+    nodePool: general
+  apps:
+`)
+	teams := (n + appsPerNamespace - 1) / appsPerNamespace
+	for i := 0; i < n; i++ {
+		app, ns := benchApp(i), benchTeam(i/appsPerNamespace)
+		fmt.Fprintf(&b, `  - name: %[1]s
+    namespace: %[2]s
+    nodePool: %[3]s
+    image: registry.example.com/%[2]s/%[1]s:1.%[4]d.0
+    port: 8080
+    replicas: %[5]d
+    env:
+    - {name: APP_NAME, value: %[1]s}
+    - {name: LOG_LEVEL, value: info}
+    resources:
+      requests: {cpu: 50m, memory: 64Mi}
+      limits: {cpu: 500m, memory: 256Mi}
+    probe: {path: /ready}
+    files:
+    - path: /etc/app/config.yaml
+      content: |
+        name: %[1]s
+        team: %[2]s
+        listen: ":8080"
+`, app, ns, appPools[i%len(appPools)], i%7, 2+i%2)
+	}
+	b.WriteString("  routes:\n")
+	for i := 0; i < n; i++ {
+		app, ns := benchApp(i), benchTeam(i/appsPerNamespace)
+		for j, suffix := range []string{"web", "api"} {
+			fmt.Fprintf(&b, "  - {name: %s-%s, path: /%s/%s/%s, app: %s", app, suffix, ns, app, suffix, app)
+			if j == 0 {
+				b.WriteString(", rewrite: /")
+			}
+			if (2*i+j)%3 == 1 { // a third of the routes: HTTPRoute outside the backend's namespace
+				other := "istio-ingress" // owned by the platform team, as in blueprints/eks
+				if teams > 1 {
+					other = benchTeam((i/appsPerNamespace + 1) % teams)
+				}
+				fmt.Fprintf(&b, ", namespace: %s", other)
+			}
+			b.WriteString("}\n")
+		}
+	}
+	return b.Bytes()
+}
+
+func benchApp(i int) string  { return fmt.Sprintf("app-%05d", i) }
+func benchTeam(t int) string { return fmt.Sprintf("team-%03d", t) }
+
+// runPipeline is what `krm-gen render` does before writing: bytes to file contents.
+func runPipeline(tb testing.TB, spec []byte) map[string][]byte {
+	res := pipeline.Load(spec, "bench.yaml")
+	if res.Platform == nil {
+		tb.Fatalf("generated spec invalid:\n%s", res.Diagnostics)
+	}
+	outputs, err := pipeline.Render(res.Platform)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files, err := pipeline.Files(outputs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return files
+}
+
+// BenchmarkPipeline: decode + default + validate + render + serialize, in process.
+func BenchmarkPipeline(b *testing.B) {
+	for _, n := range benchSizes {
+		spec := benchSpec(n)
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(spec)))
+			var files map[string][]byte
+			for b.Loop() {
+				files = runPipeline(b, spec)
+			}
+			b.ReportMetric(float64(len(files)), "files")
+		})
+	}
+}
+
+// BenchmarkStages splits the pipeline so the dominant stage is visible without a profile.
+func BenchmarkStages(b *testing.B) {
+	for _, n := range []int{1000} {
+		spec := benchSpec(n)
+		b.Run(fmt.Sprintf("load/apps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if pipeline.Load(spec, "bench.yaml").Platform == nil {
+					b.Fatal("invalid")
+				}
+			}
+		})
+		res := pipeline.Load(spec, "bench.yaml")
+		b.Run(fmt.Sprintf("render/apps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := pipeline.Render(res.Platform); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		outputs, err := pipeline.Render(res.Platform)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("files/apps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := pipeline.Files(outputs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		files, err := pipeline.Files(outputs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("write/apps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			dir := filepath.Join(b.TempDir(), "out")
+			for b.Loop() {
+				if _, err := writer.Write(dir, files, writer.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestBenchSpecValid keeps the benchmark input honest: the generated 1,000-app spec
+// must load without any diagnostic and render what it claims to exercise.
+func TestBenchSpecValid(t *testing.T) {
+	const n = 1000
+	spec := benchSpec(n)
+	res := pipeline.Load(spec, "bench.yaml")
+	if res.Platform == nil || len(res.Diagnostics) > 0 {
+		t.Fatalf("generated %d-app spec: %d diagnostics:\n%s", n, len(res.Diagnostics), res.Diagnostics)
+	}
+	if got := len(res.Platform.Spec.Apps); got != n {
+		t.Fatalf("apps = %d, want %d", got, n)
+	}
+	outputs, err := pipeline.Render(res.Platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routes, cross, grants, tolerated int
+	for _, o := range outputs {
+		for _, r := range o.Tree.Resources {
+			switch obj := r.Object.(type) {
+			case *gwv1.HTTPRoute:
+				if obj.Name == "https-redirect" || obj.Namespace == res.Platform.Spec.Health.Namespace {
+					continue
+				}
+				routes++
+				for _, rule := range obj.Spec.Rules {
+					for _, br := range rule.BackendRefs {
+						if br.Namespace != nil && string(*br.Namespace) != obj.Namespace {
+							cross++
+						}
+					}
+				}
+			case *gwv1.ReferenceGrant:
+				grants++
+			case *appsv1.Deployment:
+				if strings.HasPrefix(obj.Name, "app-") && len(obj.Spec.Template.Spec.Tolerations) > 0 {
+					tolerated++
+				}
+			}
+		}
+	}
+	if routes != 2*n {
+		t.Errorf("app HTTPRoutes = %d, want %d", routes, 2*n)
+	}
+	if want := 2 * n / 3; cross < want-1 || cross > want+1 {
+		t.Errorf("cross-namespace HTTPRoutes = %d, want about a third (%d)", cross, want)
+	}
+	if grants == 0 {
+		t.Error("no ReferenceGrant rendered for the cross-namespace routes")
+	}
+	if want := n * 3 / 4; tolerated < want-1 {
+		t.Errorf("app Deployments with tolerations = %d, want at least %d (three of four pools are tainted)", tolerated, want)
+	}
+	files, err := pipeline.Files(outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 4*n {
+		t.Errorf("rendered %d files, want at least %d", len(files), 4*n)
+	}
+}
+
+// TestWriteBenchSpecs writes the generated specs (bench-N.yaml) into
+// $KRM_GEN_BENCH_SPEC_DIR for hack/bench.sh; without the variable it does nothing.
+func TestWriteBenchSpecs(t *testing.T) {
+	dir := os.Getenv("KRM_GEN_BENCH_SPEC_DIR")
+	if dir == "" {
+		t.Skip("KRM_GEN_BENCH_SPEC_DIR not set")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range benchSizes {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("bench-%d.yaml", n)), benchSpec(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
