@@ -8,7 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -22,9 +26,7 @@ func Encode(obj any) (*yaml.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding %T: %w", obj, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	n, err := decodeValue(dec)
+	n, err := decodeJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("encoding %T: %w", obj, err)
 	}
@@ -41,76 +43,176 @@ func hoist(m *yaml.Node, key string) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			k, v := m.Content[i], m.Content[i+1]
-			m.Content = append([]*yaml.Node{k, v}, append(m.Content[:i:i], m.Content[i+2:]...)...)
+			copy(m.Content[2:i+2], m.Content[:i])
+			m.Content[0], m.Content[1] = k, v
 			return
 		}
 	}
 }
 
-// decodeValue reads one JSON value from dec; it returns nil for values to drop.
-func decodeValue(dec *json.Decoder) (*yaml.Node, error) {
-	tok, err := dec.Token()
+// decodeJSON converts one JSON document (as encoding/json writes it) into YAML
+// nodes; it returns nil for a value to drop. It reads the bytes directly: going
+// through json.Decoder.Token costs an allocation per token and an error value per
+// scalar, which dominated rendering large platforms.
+func decodeJSON(raw []byte) (*yaml.Node, error) {
+	d := jsonReader{b: raw}
+	n, err := d.value()
 	if err != nil {
 		return nil, err
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, _ := kt.(string)
-				v, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				if v == nil || (v.Kind == yaml.MappingNode && len(v.Content) == 0 && !keepEmpty[key]) {
-					continue
-				}
+	if d.skipSpace(); d.i != len(d.b) {
+		return nil, d.errorf("unexpected data after the top-level value")
+	}
+	return n, nil
+}
+
+type jsonReader struct {
+	b []byte
+	i int
+}
+
+func (d *jsonReader) errorf(format string, args ...any) error {
+	return fmt.Errorf("invalid JSON at offset %d: %s", d.i, fmt.Sprintf(format, args...))
+}
+
+func (d *jsonReader) skipSpace() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one JSON value; it returns nil for null, for an empty array and
+// (inside objects) drops empty objects unless keepEmpty says otherwise.
+func (d *jsonReader) value() (*yaml.Node, error) {
+	d.skipSpace()
+	if d.i >= len(d.b) {
+		return nil, d.errorf("unexpected end of input")
+	}
+	switch c := d.b[d.i]; {
+	case c == '{':
+		d.i++
+		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		if d.skipSpace(); d.i < len(d.b) && d.b[d.i] == '}' {
+			d.i++
+			return m, nil
+		}
+		for {
+			if d.skipSpace(); d.i >= len(d.b) || d.b[d.i] != '"' {
+				return nil, d.errorf("expected an object key")
+			}
+			key, err := d.string()
+			if err != nil {
+				return nil, err
+			}
+			if d.skipSpace(); d.i >= len(d.b) || d.b[d.i] != ':' {
+				return nil, d.errorf("expected ':'")
+			}
+			d.i++
+			v, err := d.value()
+			if err != nil {
+				return nil, err
+			}
+			if v != nil && (v.Kind != yaml.MappingNode || len(v.Content) > 0 || keepEmpty[key]) {
 				m.Content = append(m.Content, str(key), v)
 			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
+			if d.skipSpace(); d.i < len(d.b) && d.b[d.i] == ',' {
+				d.i++
+				continue
 			}
-			return m, nil
-		case '[':
-			s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-			for dec.More() {
-				v, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				if v == nil {
-					v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-				}
-				s.Content = append(s.Content, v)
+			if d.i < len(d.b) && d.b[d.i] == '}' {
+				d.i++
+				return m, nil
 			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			if len(s.Content) == 0 {
-				return nil, nil
-			}
-			return s, nil
+			return nil, d.errorf("expected ',' or '}'")
 		}
-	case string:
-		return str(t), nil
-	case json.Number:
+	case c == '[':
+		d.i++
+		s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		if d.skipSpace(); d.i < len(d.b) && d.b[d.i] == ']' {
+			d.i++
+			return nil, nil
+		}
+		for {
+			v, err := d.value()
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			}
+			s.Content = append(s.Content, v)
+			if d.skipSpace(); d.i < len(d.b) && d.b[d.i] == ',' {
+				d.i++
+				continue
+			}
+			if d.i < len(d.b) && d.b[d.i] == ']' {
+				d.i++
+				return s, nil
+			}
+			return nil, d.errorf("expected ',' or ']'")
+		}
+	case c == '"':
+		s, err := d.string()
+		if err != nil {
+			return nil, err
+		}
+		return str(s), nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := d.i
+		for d.i < len(d.b) && strings.IndexByte("0123456789+-.eE", d.b[d.i]) >= 0 {
+			d.i++
+		}
+		num := string(d.b[start:d.i])
 		tag := "!!int"
-		if strings.ContainsAny(t.String(), ".eE") {
+		if strings.ContainsAny(num, ".eE") {
 			tag = "!!float"
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: t.String()}, nil
-	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(t)}, nil
-	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: num}, nil
+	case bytes.HasPrefix(d.b[d.i:], []byte("true")):
+		d.i += 4
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}, nil
+	case bytes.HasPrefix(d.b[d.i:], []byte("false")):
+		d.i += 5
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}, nil
+	case bytes.HasPrefix(d.b[d.i:], []byte("null")):
+		d.i += 4
 		return nil, nil
 	}
-	return nil, fmt.Errorf("unexpected JSON token %v", tok)
+	return nil, d.errorf("unexpected character %q", d.b[d.i])
+}
+
+// string reads a JSON string starting at its opening quote. Strings without escapes
+// (nearly all) are copied as they are; the rest are unquoted by encoding/json.
+func (d *jsonReader) string() (string, error) {
+	start := d.i
+	j := start + 1
+	escaped := false
+	for ; j < len(d.b); j++ {
+		if c := d.b[j]; c == '"' {
+			break
+		} else if c == '\\' {
+			escaped = true
+			j++
+		}
+	}
+	if j >= len(d.b) {
+		return "", d.errorf("unterminated string")
+	}
+	d.i = j + 1
+	body := d.b[start+1 : j]
+	if !escaped && utf8.Valid(body) {
+		return string(body), nil
+	}
+	var s string
+	if err := json.Unmarshal(d.b[start:j+1], &s); err != nil {
+		return "", err
+	}
+	return s, nil
 }
 
 // str is a string scalar; multi-line strings use the literal block style.
@@ -166,22 +268,488 @@ func hasTrailingSpace(s string) bool {
 }
 
 // Write encodes nodes as a YAML stream, separating documents with "---".
+//
+// The output is byte for byte what kyaml's yaml.NewEncoder (go.yaml.in/yaml/v3, indent
+// 2, compact sequences) writes for each node. Documents made only of what Encode
+// produces (block mappings and sequences, printable ASCII scalars) are written by a
+// small emitter that follows the same rules; anything else goes through yaml.v3.
+// yaml.v3 keeps every event of a document in a growing queue, which made it the
+// largest cost of rendering big platforms.
 func Write(w io.Writer, nodes ...*yaml.Node) error {
+	var e emitter
 	for i, n := range nodes {
 		if i > 0 {
 			if _, err := io.WriteString(w, "---\n"); err != nil {
 				return err
 			}
 		}
-		enc := yaml.NewEncoder(w)
-		if err := enc.Encode(n); err != nil {
-			return err
+		if e.document(n) {
+			if _, err := w.Write(e.buf); err != nil {
+				return err
+			}
+			continue
 		}
-		if err := enc.Close(); err != nil {
+		if err := writeYAMLv3(w, n); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeYAMLv3 encodes one document with yaml.v3.
+func writeYAMLv3(w io.Writer, n *yaml.Node) error {
+	enc := yaml.NewEncoder(w)
+	if err := enc.Encode(n); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// emitter writes block-style YAML exactly as the libyaml-derived emitter of yaml.v3
+// does with indent 2, compact sequence indentation and unlimited line width, for the
+// subset of nodes it supports: no anchors, aliases, comments or explicit styles
+// other than literal; scalars of printable ASCII and newlines whose tag yaml.v3 would
+// drop; simple keys. The field and method names follow emitterc.go.
+type emitter struct {
+	buf        []byte
+	column     int
+	indent     int
+	indents    []int
+	whitespace bool // the last character written is a space (or nothing yet)
+	indention  bool // only indentation written on the current line
+}
+
+// errUnsupported aborts the fast path; the document is then written by yaml.v3.
+type errUnsupported struct{}
+
+// document renders n into e.buf and reports whether it could.
+func (e *emitter) document(n *yaml.Node) (ok bool) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return false
+	}
+	e.buf = e.buf[:0]
+	e.indents = e.indents[:0]
+	e.indent, e.column, e.whitespace, e.indention = -1, 0, true, true // STREAM-START
+	defer func() {
+		if r := recover(); r != nil {
+			if _, is := r.(errUnsupported); !is {
+				panic(r)
+			}
+			ok = false
+		}
+	}()
+	e.node(n, false, false)
+	e.writeIndent() // DOCUMENT-END (implicit)
+	return true
+}
+
+func (e *emitter) put(c byte) {
+	e.buf = append(e.buf, c)
+	e.column++
+}
+
+func (e *emitter) putBreak() {
+	e.buf = append(e.buf, '\n')
+	e.column = 0
+	e.indention = true
+}
+
+func (e *emitter) writeIndent() {
+	indent := max(e.indent, 0)
+	if !e.indention || e.column > indent || (e.column == indent && !e.whitespace) {
+		e.putBreak()
+	}
+	for e.column < indent {
+		e.put(' ')
+	}
+	e.whitespace = true
+}
+
+func (e *emitter) writeIndicator(indicator string, needWhitespace, isWhitespace, isIndention bool) {
+	if needWhitespace && !e.whitespace {
+		e.put(' ')
+	}
+	e.buf = append(e.buf, indicator...)
+	e.column += len(indicator)
+	e.whitespace = isWhitespace
+	e.indention = e.indention && isIndention
+}
+
+// increaseIndent is yaml_emitter_increase_indent_compact (never indentless here);
+// inSeqItem says the node is an item of a block sequence.
+func (e *emitter) increaseIndent(flow, inSeqItem, compactSeq bool) {
+	const bestIndent = 2
+	e.indents = append(e.indents, e.indent)
+	switch {
+	case e.indent < 0 && flow:
+		e.indent = bestIndent
+	case e.indent < 0:
+		e.indent = 0
+	case inSeqItem:
+		e.indent += 2
+	default:
+		e.indent = bestIndent * ((e.indent + bestIndent) / bestIndent)
+		if compactSeq {
+			e.indent -= 2
+		}
+	}
+}
+
+func (e *emitter) popIndent() {
+	e.indent = e.indents[len(e.indents)-1]
+	e.indents = e.indents[:len(e.indents)-1]
+}
+
+func unsupported() { panic(errUnsupported{}) }
+
+// node emits a value; mappingCtx says it is a block mapping value, inSeqItem a
+// block sequence item.
+func (e *emitter) node(n *yaml.Node, mappingCtx, inSeqItem bool) {
+	if n.Anchor != "" || n.HeadComment != "" || n.LineComment != "" || n.FootComment != "" {
+		unsupported()
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		e.scalar(n, false, inSeqItem)
+	case yaml.MappingNode:
+		if (n.Tag != "" && n.Tag != "!!map") || n.Style != 0 {
+			unsupported()
+		}
+		if len(n.Content) == 0 {
+			e.writeIndicator("{", true, true, false)
+			e.writeIndicator("}", false, false, false)
+			return
+		}
+		e.increaseIndent(false, inSeqItem, false)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Anchor != "" || k.HeadComment != "" || k.LineComment != "" || k.FootComment != "" {
+				unsupported()
+			}
+			e.writeIndent()
+			e.scalar(k, true, false)
+			e.writeIndicator(":", false, false, false)
+			e.node(n.Content[i+1], true, false)
+		}
+		e.popIndent()
+	case yaml.SequenceNode:
+		if (n.Tag != "" && n.Tag != "!!seq") || n.Style != 0 {
+			unsupported()
+		}
+		if len(n.Content) == 0 {
+			e.writeIndicator("[", true, true, false)
+			e.writeIndicator("]", false, false, false)
+			return
+		}
+		compact := mappingCtx && (e.column == 0 || !e.indention)
+		e.increaseIndent(false, inSeqItem, compact)
+		for _, item := range n.Content {
+			e.writeIndent()
+			e.writeIndicator("-", true, false, true)
+			e.node(item, false, true)
+		}
+		e.popIndent()
+	default:
+		unsupported()
+	}
+}
+
+type scalarStyle int
+
+const (
+	plainStyle scalarStyle = iota
+	singleQuotedStyle
+	doubleQuotedStyle
+	literalStyle
+)
+
+// scalar emits a scalar; simpleKey says it is a mapping key.
+func (e *emitter) scalar(n *yaml.Node, simpleKey, inSeqItem bool) {
+	v := n.Value
+	if n.Style&^yaml.LiteralStyle != 0 {
+		unsupported()
+	}
+	// Tag: yaml.v3 drops it when the plain value resolves to it, and quotes a !!str
+	// that would not read back as a string; anything else would print the tag.
+	forceQuoting := false
+	switch n.Tag {
+	case "":
+	case "!!str":
+		if n.Style&yaml.LiteralStyle == 0 && resolveTag(v) != "!!str" {
+			forceQuoting = true
+		}
+	case "!!int", "!!float", "!!bool":
+		if resolveTag(v) != n.Tag {
+			unsupported()
+		}
+	default:
+		unsupported()
+	}
+	a := analyzeScalar(v)
+	style := plainStyle
+	switch {
+	case n.Style&yaml.LiteralStyle != 0, strings.Contains(v, "\n"):
+		style = literalStyle
+	case forceQuoting:
+		style = doubleQuotedStyle
+	}
+	// yaml_emitter_check_simple_key: a multi-line or long key is written as "? key".
+	if simpleKey && (a.multiline || len(v) > 128) {
+		unsupported()
+	}
+	// yaml_emitter_select_scalar_style (block context).
+	if style == plainStyle && (!a.blockPlainAllowed || (len(v) == 0 && simpleKey)) {
+		style = singleQuotedStyle
+	}
+	if style == singleQuotedStyle && !a.singleQuotedAllowed {
+		style = doubleQuotedStyle
+	}
+	if style == literalStyle && (!a.blockAllowed || simpleKey) {
+		style = doubleQuotedStyle
+	}
+	e.increaseIndent(true, inSeqItem, false)
+	switch style {
+	case plainStyle:
+		if len(v) > 0 && !e.whitespace {
+			e.put(' ')
+		}
+		e.buf = append(e.buf, v...)
+		e.column += len(v)
+		if len(v) > 0 {
+			e.whitespace = false
+		}
+		e.indention = false
+	case singleQuotedStyle:
+		if a.multiline {
+			unsupported()
+		}
+		e.writeIndicator("'", true, false, false)
+		for i := 0; i < len(v); i++ {
+			if v[i] == '\'' {
+				e.put('\'')
+			}
+			e.put(v[i])
+		}
+		e.writeIndicator("'", false, false, false)
+		e.whitespace, e.indention = false, false
+	case doubleQuotedStyle:
+		e.writeIndicator("\"", true, false, false)
+		for i := 0; i < len(v); i++ {
+			switch c := v[i]; c {
+			case '"', '\\':
+				e.put('\\')
+				e.put(c)
+			case '\n':
+				e.put('\\')
+				e.put('n')
+			default:
+				e.put(c)
+			}
+		}
+		e.writeIndicator("\"", false, false, false)
+		e.whitespace, e.indention = false, false
+	case literalStyle:
+		e.writeIndicator("|", true, false, false)
+		if v[0] == ' ' || v[0] == '\n' {
+			e.writeIndicator("2", false, false, false) // indentation indicator: best indent
+		}
+		last := len(v) - 1
+		switch {
+		case v[last] != '\n':
+			e.writeIndicator("-", false, false, false)
+		case last == 0 || v[last-1] == '\n':
+			e.writeIndicator("+", false, false, false)
+		}
+		e.putBreak()
+		e.whitespace = true
+		breaks := true
+		for i := 0; i < len(v); i++ {
+			if v[i] == '\n' {
+				e.putBreak()
+				breaks = true
+				continue
+			}
+			if breaks {
+				e.writeIndent()
+			}
+			e.put(v[i])
+			e.indention = false
+			breaks = false
+		}
+	}
+	e.popIndent()
+}
+
+// scalarAnalysis is what yaml_emitter_analyze_scalar finds out (block context).
+type scalarAnalysis struct {
+	multiline, blockPlainAllowed, singleQuotedAllowed, blockAllowed bool
+}
+
+// analyzeScalar is yaml_emitter_analyze_scalar for printable ASCII and newlines;
+// any other character sends the document to yaml.v3.
+func analyzeScalar(v string) scalarAnalysis {
+	if len(v) == 0 {
+		return scalarAnalysis{blockPlainAllowed: true, singleQuotedAllowed: true}
+	}
+	var blockIndicators, lineBreaks, leadingSpace, leadingBreak, trailingSpace, trailingBreak, breakSpace, spaceBreak bool
+	if strings.HasPrefix(v, "---") || strings.HasPrefix(v, "...") {
+		blockIndicators = true
+	}
+	precededByWhitespace, previousSpace, previousBreak := true, false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if (c < 0x20 || c > 0x7e) && c != '\n' {
+			unsupported()
+		}
+		followedByWhitespace := i+1 >= len(v) || v[i+1] == ' '
+		if i == 0 {
+			switch c {
+			case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+				blockIndicators = true
+			case '?', ':', '-':
+				if followedByWhitespace {
+					blockIndicators = true
+				}
+			}
+		} else {
+			switch c {
+			case ':':
+				if followedByWhitespace {
+					blockIndicators = true
+				}
+			case '#':
+				if precededByWhitespace {
+					blockIndicators = true
+				}
+			}
+		}
+		switch c {
+		case ' ':
+			leadingSpace = leadingSpace || i == 0
+			trailingSpace = trailingSpace || i == len(v)-1
+			breakSpace = breakSpace || previousBreak
+			previousSpace, previousBreak = true, false
+		case '\n':
+			lineBreaks = true
+			leadingBreak = leadingBreak || i == 0
+			trailingBreak = trailingBreak || i == len(v)-1
+			spaceBreak = spaceBreak || previousSpace
+			previousSpace, previousBreak = false, true
+		default:
+			previousSpace, previousBreak = false, false
+		}
+		precededByWhitespace = c == ' ' || c == '\n'
+	}
+	a := scalarAnalysis{multiline: lineBreaks, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true}
+	if leadingSpace || leadingBreak || trailingSpace || trailingBreak || lineBreaks || blockIndicators {
+		a.blockPlainAllowed = false
+	}
+	if trailingSpace {
+		a.blockAllowed = false
+	}
+	if breakSpace || spaceBreak {
+		a.blockPlainAllowed, a.singleQuotedAllowed = false, false
+	}
+	if spaceBreak {
+		a.blockAllowed = false
+	}
+	return a
+}
+
+// resolveTag is the tag yaml.v3 resolves a plain scalar to (resolve("", s) in
+// go.yaml.in/yaml/v3): !!str, !!bool, !!null, !!int, !!float or !!timestamp. ("<<"
+// is !!str there: its first character is not one the resolver looks up.)
+func resolveTag(s string) string {
+	if s == "" {
+		return "!!null"
+	}
+	switch c := s[0]; {
+	case c == '+' || c == '-' || (c >= '0' && c <= '9'):
+		switch s {
+		case "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
+			return "!!float"
+		}
+		if isTimestamp(s) {
+			return "!!timestamp"
+		}
+		plain := strings.ReplaceAll(s, "_", "")
+		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return "!!int"
+		}
+		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			return "!!int"
+		}
+		if yamlStyleFloat.MatchString(plain) {
+			if _, err := strconv.ParseFloat(plain, 64); err == nil {
+				return "!!float"
+			}
+		}
+		switch {
+		case strings.HasPrefix(plain, "0b"):
+			if _, err := strconv.ParseInt(plain[2:], 2, 64); err == nil {
+				return "!!int"
+			}
+			if _, err := strconv.ParseUint(plain[2:], 2, 64); err == nil {
+				return "!!int"
+			}
+		case strings.HasPrefix(plain, "-0b"):
+			if _, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
+				return "!!int"
+			}
+		}
+		switch {
+		case strings.HasPrefix(plain, "0o"):
+			if _, err := strconv.ParseInt(plain[2:], 8, 64); err == nil {
+				return "!!int"
+			}
+			if _, err := strconv.ParseUint(plain[2:], 8, 64); err == nil {
+				return "!!int"
+			}
+		case strings.HasPrefix(plain, "-0o"):
+			if _, err := strconv.ParseInt("-"+plain[3:], 8, 64); err == nil {
+				return "!!int"
+			}
+		}
+	case c == '.':
+		switch s {
+		case ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF":
+			return "!!float"
+		}
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return "!!float"
+		}
+	case strings.IndexByte("yYnNtTfFoO~", c) >= 0:
+		switch s {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return "!!bool"
+		case "~", "null", "Null", "NULL":
+			return "!!null"
+		}
+	}
+	return "!!str"
+}
+
+var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+// isTimestamp is yaml.v3's parseTimestamp succeeding.
+func isTimestamp(s string) bool {
+	i := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+	}
+	if i != 4 || i == len(s) || s[i] != '-' {
+		return false
+	}
+	for _, format := range []string{
+		"2006-1-2T15:4:5.999999999Z07:00",
+		"2006-1-2t15:4:5.999999999Z07:00",
+		"2006-1-2 15:4:5.999999999",
+		"2006-1-2",
+	} {
+		if _, err := time.Parse(format, s); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Marshal encodes objects into one YAML stream.
@@ -209,9 +777,7 @@ func Patch(obj any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	n, err := decodeValue(dec)
+	n, err := decodeJSON(raw)
 	if err != nil {
 		return "", err
 	}

@@ -54,7 +54,7 @@ func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics)
 	}
 	pos := Positions{}
 	var errs field.ErrorList
-	w := walker{pos: pos, errs: &errs}
+	w := walker{pos: pos, errs: &errs, nodes: new(int)}
 	w.walk(root, reflect.TypeFor[Platform](), nil, 0)
 	if len(errs) > 0 {
 		ds := FromFieldErrors(errs, SeverityError, file, pos)
@@ -81,11 +81,21 @@ const maxDepth = 64
 
 // walker checks a YAML node tree against a Go type and records field positions.
 type walker struct {
-	pos  Positions
-	errs *field.ErrorList
+	pos   Positions
+	errs  *field.ErrorList
+	nodes *int // nodes visited, aliases expanded: bounds alias bombs
 }
 
+// maxNodes bounds the nodes a spec may expand to; real specs have a few thousand.
+const maxNodes = 1_000_000
+
 func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) {
+	if *w.nodes++; *w.nodes == maxNodes {
+		*w.errs = append(*w.errs, field.Invalid(path, "...", fmt.Sprintf("spec expands to more than %d nodes (YAML aliases?)", maxNodes)))
+	}
+	if *w.nodes >= maxNodes {
+		return
+	}
 	if depth > maxDepth {
 		*w.errs = append(*w.errs, field.Invalid(path, "...", "nested too deeply"))
 		return
