@@ -20,6 +20,11 @@ import (
 // LineTag is the Result tag that carries the spec line of a problem.
 const LineTag = "line"
 
+// EnvironmentAnnotation on the functionConfig picks one environment of a spec that
+// has several, so a kustomize build emits one cluster's objects (names repeat
+// across environments).
+const EnvironmentAnnotation = "krm-gen.dev/environment"
+
 // Processor renders the functionConfig Platform into the ResourceList.
 type Processor struct{}
 
@@ -45,6 +50,23 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	if err != nil {
 		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error(), File: &framework.File{Path: file}})
 		return rl.Results
+	}
+	if env := rl.FunctionConfig.GetAnnotations()[EnvironmentAnnotation]; env != "" {
+		var picked []pipeline.Output
+		for _, o := range outputs {
+			if o.Dir == env {
+				picked = append(picked, o)
+			}
+		}
+		if len(picked) == 0 {
+			rl.Results = append(rl.Results, &framework.Result{
+				Severity: framework.Error, File: &framework.File{Path: file},
+				Field:   &framework.Field{Path: "metadata.annotations[" + EnvironmentAnnotation + "]"},
+				Message: fmt.Sprintf("no environment %q in spec.environments", env),
+			})
+			return rl.Results
+		}
+		outputs = picked
 	}
 	items := make([]*yaml.RNode, 0, len(rl.Items))
 	for _, it := range rl.Items {

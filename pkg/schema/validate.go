@@ -263,7 +263,7 @@ func (v *validator) gateway(fp *field.Path) {
 	v.namespace(fp.Child("namespace"), g.Namespace)
 	v.pool(fp.Child("nodePool"), g.NodePool)
 	if g.NodePool == "" {
-		v.warn(field.Required(fp.Child("nodePool"), "gateway pods may land on any node; name the system pool"))
+		v.warn(field.Forbidden(fp.Child("nodePool"), "gateway pods may land on any node; name the system pool"))
 	}
 	if g.Replicas < 1 {
 		v.add(field.Invalid(fp.Child("replicas"), g.Replicas, "must be at least 1"))
@@ -280,7 +280,7 @@ func (v *validator) gateway(fp *field.Path) {
 	case g.HTTP == nil && g.HTTPS == nil:
 		v.add(field.Required(fp.Child("https"), "at least one listener; add `https: {}` for HTTPS on 443 with the Secret <gateway>-tls"))
 	case g.HTTPS == nil:
-		v.warn(field.Required(fp.Child("https"), "HTTP without HTTPS: traffic between the load balancer and the gateway is not encrypted"))
+		v.warn(field.Forbidden(fp.Child("https"), "HTTP without HTTPS: traffic between the load balancer and the gateway is not encrypted"))
 	}
 	if g.HTTP != nil {
 		v.port(fp.Child("http", "port"), g.HTTP.Port)
@@ -353,6 +353,9 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 		v.add(field.NotSupported(fp.Child("scheme"), lb.Scheme, []string{"internal", "internet-facing"}))
 	} else if lb.Scheme == "internet-facing" {
 		v.warn(field.Invalid(fp.Child("scheme"), lb.Scheme, "the gateway is exposed directly to the internet, bypassing the ALB and its WAF"))
+	}
+	if v.p.Spec.Provider != ProviderEKS && v.p.Spec.Provider != ProviderAKS {
+		return // reported at spec.provider
 	}
 	if v.p.Spec.Provider == ProviderAKS {
 		if lb.Mode != "" || len(lb.PrivateIPs) > 0 || lb.TargetGroupARN != "" || lb.TargetGroupName != "" || lb.ALB != nil {
