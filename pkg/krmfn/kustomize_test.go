@@ -100,4 +100,3 @@ func normalize(t *testing.T, s string) string {
 	}
 	return string(b)
 }
-

@@ -28,22 +28,25 @@ type Result struct {
 // Load decodes, defaults and validates a spec file's bytes.
 func Load(data []byte, file string) Result {
 	p, pos, diags := schema.Decode(data, file)
-	if diags.HasErrors() {
+	if p == nil {
 		return Result{Diagnostics: diags}
 	}
-	return check(p, pos, file)
+	return check(p, pos, file, diags)
 }
 
 // LoadNode decodes, defaults and validates a spec already parsed as YAML.
 func LoadNode(n *yaml.Node, file string) Result {
 	p, pos, diags := schema.DecodeNode(n, file)
-	if diags.HasErrors() {
+	if p == nil {
 		return Result{Diagnostics: diags}
 	}
-	return check(p, pos, file)
+	return check(p, pos, file, diags)
 }
 
-func check(p *schema.Platform, pos schema.Positions, file string) Result {
+// check defaults and validates a decoded spec; decodeDiags are the structural
+// problems found while decoding, and semantic problems at or under their fields
+// (consequences of the dropped value) are not reported again.
+func check(p *schema.Platform, pos schema.Positions, file string, decodeDiags schema.Diagnostics) Result {
 	p.Default()
 	errs, warns := p.Validate()
 	for _, env := range sortedEnvs(p) {
@@ -56,8 +59,8 @@ func check(p *schema.Platform, pos schema.Positions, file string) Result {
 		errs = append(errs, inEnvironment(env, p.Spec.Environments[env], ve, errs)...)
 		warns = append(warns, inEnvironment(env, p.Spec.Environments[env], vw, warns)...)
 	}
-	diags := append(schema.FromFieldErrors(errs, schema.SeverityError, file, pos),
-		schema.FromFieldErrors(dedupe(warns), schema.SeverityWarning, file, pos)...)
+	diags := append(decodeDiags, schema.FromFieldErrors(withoutConsequences(errs, decodeDiags), schema.SeverityError, file, pos)...)
+	diags = append(diags, schema.FromFieldErrors(withoutConsequences(dedupe(warns), decodeDiags), schema.SeverityWarning, file, pos)...)
 	diags.Sort()
 	if diags.HasErrors() {
 		return Result{Diagnostics: diags}
@@ -105,6 +108,29 @@ var (
 	routeHostnames = regexp.MustCompile(`^spec\.routes\[\d+\]\.hostnames`)
 	appReplicas    = regexp.MustCompile(`^spec\.apps\[\d+\]\.replicas$`)
 )
+
+// withoutConsequences drops problems at or under (or above, for required-field
+// checks of the same object) a field that already failed to decode.
+func withoutConsequences(errs field.ErrorList, decoded schema.Diagnostics) field.ErrorList {
+	if len(decoded) == 0 {
+		return errs
+	}
+	out := errs[:0:0]
+	for _, e := range errs {
+		hit := false
+		for _, d := range decoded {
+			for _, f := range []string{d.Field, d.Related} {
+				if f != "" && (e.Field == f || strings.HasPrefix(e.Field, f+".") || strings.HasPrefix(e.Field, f+"[")) {
+					hit = true
+				}
+			}
+		}
+		if !hit {
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 // dedupe drops warnings repeated by every environment's merged spec.
 func dedupe(errs field.ErrorList) field.ErrorList {

@@ -48,7 +48,7 @@ func argoCD(m *model.Model, t *Tree) error {
 
 	t.add(DirArgoCD+"/gateway-api-crds.yaml", crdApp(m))
 	t.add(DirArgoCD+"/istio-base.yaml", istioApp(m, "istio-base", "base", WaveIstioBase, map[string]any{
-		"profile":        "ambient",
+		"profile":         "ambient",
 		"defaultRevision": "default",
 		// Render the webhook's failurePolicy as istiod sets it, so the app settles Synced.
 		"base": map[string]any{"validationFailurePolicy": "Fail"},
@@ -195,7 +195,7 @@ func istioApp(m *model.Model, name, chart string, wave int, values map[string]an
 		sp.ManagedNamespaceMetadata = &argocd.ManagedNamespaceMetadata{Labels: map[string]string{
 			// istio-cni and ztunnel are privileged DaemonSets.
 			"pod-security.kubernetes.io/enforce": "privileged",
-			model.LabelManagedBy:                  model.ManagedBy,
+			model.LabelManagedBy:                 model.ManagedBy,
 		}}
 	}
 	return &argocd.Application{
@@ -236,7 +236,7 @@ func certManagerApp(m *model.Model) *argocd.Application {
 	sp.SyncOptions = []string{"CreateNamespace=true", "ServerSideApply=true"}
 	sp.ManagedNamespaceMetadata = &argocd.ManagedNamespaceMetadata{Labels: map[string]string{
 		"pod-security.kubernetes.io/enforce": schema.PodSecurityRestricted,
-		model.LabelManagedBy:                  model.ManagedBy,
+		model.LabelManagedBy:                 model.ManagedBy,
 	}}
 	return &argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
@@ -316,4 +316,3 @@ func platformProjectObj(m *model.Model) *argocd.AppProject {
 	}
 	return p
 }
-

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -55,25 +56,33 @@ func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics)
 	pos := Positions{}
 	var errs field.ErrorList
 	w := walker{pos: pos, errs: &errs, nodes: new(int)}
-	w.walk(root, reflect.TypeFor[Platform](), nil, 0)
-	if len(errs) > 0 {
+	if !w.walk(root, reflect.TypeFor[Platform](), nil, 0) || *w.nodes >= maxNodes {
 		ds := FromFieldErrors(errs, SeverityError, file, pos)
 		ds.Sort()
 		return nil, pos, ds
 	}
+	// Structural problems are returned with the decoded remainder, so semantic
+	// validation can report the rest in the same run.
+	ds := FromFieldErrors(errs, SeverityError, file, pos)
+	for i, d := range ds {
+		if m := suggestion.FindStringSubmatch(d.Message); m != nil {
+			parent := d.Field[:max(strings.LastIndex(d.Field, "."), 0)]
+			ds[i].Related = strings.TrimPrefix(parent+"."+m[1], ".")
+		}
+	}
 	var generic any
 	if err := root.Decode(&generic); err != nil {
-		return nil, pos, Diagnostics{{Severity: SeverityError, File: file, Line: root.Line, Message: "invalid YAML: " + err.Error()}}
+		return nil, pos, append(ds, Diagnostic{Severity: SeverityError, File: file, Line: root.Line, Message: "invalid YAML: " + err.Error()})
 	}
 	raw, err := json.Marshal(generic)
 	if err != nil {
-		return nil, pos, Diagnostics{{Severity: SeverityError, File: file, Line: root.Line, Message: "spec cannot be represented as JSON: " + err.Error()}}
+		return nil, pos, append(ds, Diagnostic{Severity: SeverityError, File: file, Line: root.Line, Message: "spec cannot be represented as JSON: " + err.Error()})
 	}
 	var p Platform
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, pos, Diagnostics{{Severity: SeverityError, File: file, Line: root.Line, Message: "decoding spec: " + err.Error()}}
+		return nil, pos, append(ds, Diagnostic{Severity: SeverityError, File: file, Line: root.Line, Message: "decoding spec: " + err.Error()})
 	}
-	return &p, pos, nil
+	return &p, pos, ds
 }
 
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
@@ -89,20 +98,22 @@ type walker struct {
 // maxNodes bounds the nodes a spec may expand to; real specs have a few thousand.
 const maxNodes = 1_000_000
 
-func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) {
+// walk checks n against t; it returns false when n cannot be decoded into t, so the
+// caller drops it and decoding goes on to find the remaining problems.
+func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) bool {
 	if *w.nodes++; *w.nodes == maxNodes {
 		*w.errs = append(*w.errs, field.Invalid(path, "...", fmt.Sprintf("spec expands to more than %d nodes (YAML aliases?)", maxNodes)))
 	}
 	if *w.nodes >= maxNodes {
-		return
+		return false
 	}
 	if depth > maxDepth {
 		*w.errs = append(*w.errs, field.Invalid(path, "...", "nested too deeply"))
-		return
+		return false
 	}
 	if n.Kind == yaml.AliasNode {
 		if n.Alias == nil {
-			return
+			return false
 		}
 		n = n.Alias
 	}
@@ -110,7 +121,7 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 		w.pos[path.String()] = n.Line
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return // an empty value means "not set"
+		return true // an empty value means "not set"
 	}
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -118,10 +129,11 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 	switch t.Kind() {
 	case reflect.Struct:
 		if !w.expect(n, yaml.MappingNode, path, "an object") {
-			return
+			return false
 		}
 		fields := jsonFields(t)
 		seen := map[string]bool{}
+		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			child := path.Child(k.Value)
@@ -140,13 +152,17 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 				*w.errs = append(*w.errs, field.Forbidden(child, unknownFieldMessage(k.Value, fields)))
 				continue
 			}
-			w.walk(v, ft, child, depth+1)
+			if w.walk(v, ft, child, depth+1) {
+				kept = append(kept, k, v)
+			}
 		}
+		n.Content = kept
 	case reflect.Map:
 		if !w.expect(n, yaml.MappingNode, path, "a map") {
-			return
+			return false
 		}
 		seen := map[string]bool{}
+		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			child := path.Key(k.Value)
@@ -156,37 +172,56 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 				continue
 			}
 			seen[k.Value] = true
-			w.walk(v, t.Elem(), child, depth+1)
+			if w.walk(v, t.Elem(), child, depth+1) {
+				kept = append(kept, k, v)
+			}
 		}
+		n.Content = kept
 	case reflect.Slice:
 		if !w.expect(n, yaml.SequenceNode, path, "a list") {
-			return
+			return false
 		}
 		for i, item := range n.Content {
-			w.walk(item, t.Elem(), path.Index(i), depth+1)
+			if !w.walk(item, t.Elem(), path.Index(i), depth+1) {
+				n.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+			}
 		}
 	case reflect.String:
-		if w.expect(n, yaml.ScalarNode, path, "a string") && n.Tag != "!!str" {
+		if !w.expect(n, yaml.ScalarNode, path, "a string") {
+			return false
+		}
+		if n.Tag != "!!str" {
 			*w.errs = append(*w.errs, field.Invalid(path, n.Value, fmt.Sprintf("must be a string; quote it (\"%s\")", n.Value)))
+			return false
 		}
 	case reflect.Int32, reflect.Int64, reflect.Int:
-		if w.expect(n, yaml.ScalarNode, path, "an integer") && n.Tag != "!!int" {
-			*w.errs = append(*w.errs, field.Invalid(path, n.Value, "must be an integer"))
-		} else if n.Tag == "!!int" {
-			w.checkIntRange(n, t, path)
+		if !w.expect(n, yaml.ScalarNode, path, "an integer") {
+			return false
 		}
+		if n.Tag != "!!int" {
+			*w.errs = append(*w.errs, field.Invalid(path, n.Value, "must be an integer"))
+			return false
+		}
+		return w.checkIntRange(n, t, path)
 	case reflect.Bool:
-		if w.expect(n, yaml.ScalarNode, path, "true or false") && n.Tag != "!!bool" {
+		if !w.expect(n, yaml.ScalarNode, path, "true or false") {
+			return false
+		}
+		if n.Tag != "!!bool" {
 			*w.errs = append(*w.errs, field.Invalid(path, n.Value, "must be true or false"))
+			return false
 		}
 	}
+	return true
 }
 
-func (w walker) checkIntRange(n *yaml.Node, t reflect.Type, path *field.Path) {
+func (w walker) checkIntRange(n *yaml.Node, t reflect.Type, path *field.Path) bool {
 	var v int64
 	if err := n.Decode(&v); err != nil || (t.Kind() == reflect.Int32 && (v > 1<<31-1 || v < -1<<31)) {
 		*w.errs = append(*w.errs, field.Invalid(path, n.Value, "integer out of range"))
+		return false
 	}
+	return true
 }
 
 func (w walker) expect(n *yaml.Node, kind yaml.Kind, path *field.Path, what string) bool {
@@ -226,6 +261,8 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	}
 	return out
 }
+
+var suggestion = regexp.MustCompile(`^unknown field \(did you mean "([^"]+)"\?\)$`)
 
 // unknownFieldMessage explains an unknown key and suggests the closest known one.
 func unknownFieldMessage(key string, fields map[string]reflect.Type) string {

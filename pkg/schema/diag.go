@@ -25,6 +25,9 @@ type Diagnostic struct {
 	Line     int
 	Field    string
 	Message  string
+	// Related is a field whose own problems follow from this one (the field a
+	// misspelt key was meant to be); they are not reported separately.
+	Related string
 }
 
 // String renders the diagnostic as FILE:LINE: FIELD: MESSAGE.
