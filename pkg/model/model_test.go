@@ -1,0 +1,92 @@
+package model
+
+import (
+	"fmt"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+func TestPlacementFromPool(t *testing.T) {
+	tests := []struct {
+		name string
+		pool schema.NodePool
+		want []corev1.Toleration
+	}{
+		{"no taints", schema.NodePool{Labels: map[string]string{"role": "user"}}, nil},
+		{"valued taint matches exactly", schema.NodePool{Taints: []schema.Taint{{Key: "CriticalAddonsOnly", Value: "true", Effect: "NoSchedule"}}},
+			[]corev1.Toleration{{Key: "CriticalAddonsOnly", Operator: corev1.TolerationOpEqual, Value: "true", Effect: corev1.TaintEffectNoSchedule}}},
+		{"valueless taint uses Exists", schema.NodePool{Taints: []schema.Taint{{Key: "gpu", Effect: "NoExecute"}}},
+			[]corev1.Toleration{{Key: "gpu", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := placement("p", tc.pool)
+			if fmt.Sprint(got.Tolerations) != fmt.Sprint(tc.want) {
+				t.Errorf("tolerations %v, want %v", got.Tolerations, tc.want)
+			}
+			if fmt.Sprint(got.NodeSelector) != fmt.Sprint(tc.pool.Labels) {
+				t.Errorf("nodeSelector %v, want %v", got.NodeSelector, tc.pool.Labels)
+			}
+		})
+	}
+}
+
+func TestAllTaintsDeduplicatesAcrossPools(t *testing.T) {
+	got := allTaints(map[string]schema.NodePool{
+		"a": {Taints: []schema.Taint{{Key: "k", Value: "1", Effect: "NoSchedule"}, {Key: "z", Effect: "NoExecute"}}},
+		"b": {Taints: []schema.Taint{{Key: "k", Value: "2", Effect: "NoSchedule"}}},
+	})
+	want := "[{k Exists  NoSchedule <nil>} {z Exists  NoExecute <nil>}]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+func platform() *schema.Platform {
+	p := &schema.Platform{APIVersion: schema.APIVersion, Kind: schema.Kind, Metadata: schema.Metadata{Name: "t"}}
+	p.Spec.Git = schema.Git{RepoURL: "https://example.com/r.git", Path: "out/t"}
+	p.Spec.Gateway.HTTPS = &schema.HTTPSListener{}
+	p.Spec.Apps = []schema.App{
+		{Name: "a", Namespace: "ns-a", Image: "x:1", Port: 80},
+		{Name: "b", Namespace: "ns-b", Image: "x:1", Port: 81},
+	}
+	p.Spec.Routes = []schema.Route{
+		{Path: "/a", App: "a"},                     // same namespace: no grant
+		{Path: "/b", App: "b", Namespace: "ns-a"},  // ns-a -> ns-b: grant in ns-b
+		{Path: "/b2", App: "b", Namespace: "ns-a"}, // same pair, same Service: merged
+		{Path: "/x", Backend: &schema.Backend{Service: "ext", Namespace: "ns-b", Port: 8080}, Namespace: "ns-a"},
+	}
+	p.Default()
+	return p
+}
+
+func TestGrantsOnlyForCrossNamespaceReferences(t *testing.T) {
+	m := Build(platform())
+	if len(m.Grants) != 1 {
+		t.Fatalf("grants %+v, want one", m.Grants)
+	}
+	g := m.Grants[0]
+	if g.Namespace != "ns-b" || g.FromNamespace != "ns-a" || g.ToKind != "Service" || fmt.Sprint(g.ToNames) != "[b ext]" {
+		t.Errorf("grant %+v", g)
+	}
+}
+
+func TestNamespacesAndGatewayIdentity(t *testing.T) {
+	m := Build(platform())
+	var names []string
+	for _, ns := range m.Namespaces {
+		names = append(names, ns.Name)
+		if ns.IsGateway && ns.Ambient {
+			t.Errorf("gateway namespace %s labelled ambient", ns.Name)
+		}
+	}
+	if want := "[gateway-health istio-ingress ns-a ns-b]"; fmt.Sprint(names) != want {
+		t.Errorf("namespaces %v, want %s", names, want)
+	}
+	if m.Gateway.Principal != "cluster.local/ns/istio-ingress/sa/t-gateway-istio" {
+		t.Errorf("principal %s", m.Gateway.Principal)
+	}
+}

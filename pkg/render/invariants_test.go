@@ -1,0 +1,200 @@
+package render_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/krm-gen/krm-gen/pkg/argocd"
+	"github.com/krm-gen/krm-gen/pkg/model"
+	"github.com/krm-gen/krm-gen/pkg/pipeline"
+	"github.com/krm-gen/krm-gen/pkg/render"
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+// rendered is one rendered tree with the model it came from.
+type rendered struct {
+	name  string
+	model *model.Model
+	tree  *render.Tree
+}
+
+func renderAll(t *testing.T) []rendered {
+	t.Helper()
+	specs, _ := filepath.Glob("../../blueprints/*/platform.yaml")
+	golden, _ := filepath.Glob("../../testdata/golden/*/platform.yaml")
+	var out []rendered
+	for _, spec := range append(specs, golden...) {
+		data, err := os.ReadFile(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := pipeline.Load(data, spec)
+		if res.Platform == nil {
+			t.Fatalf("%s: %v", spec, res.Diagnostics)
+		}
+		platforms := []*schema.Platform{res.Platform}
+		if len(res.Platform.Spec.Environments) > 0 {
+			platforms = nil
+			for env := range res.Platform.Spec.Environments {
+				p, errs := res.Platform.ForEnvironment(env)
+				if len(errs) > 0 {
+					t.Fatal(errs)
+				}
+				platforms = append(platforms, p)
+			}
+		}
+		for _, p := range platforms {
+			m := model.Build(p)
+			tree, err := render.Render(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, rendered{spec + ":" + p.Metadata.Name, m, tree})
+		}
+	}
+	if len(out) < 4 {
+		t.Fatalf("only %d trees rendered", len(out))
+	}
+	return out
+}
+
+// TestSecureDefaults fails if any rendered tree uses Argo CD's default project, lets
+// every namespace attach routes, runs a restricted workload without the restricted
+// security context, or renders a container without requests and limits.
+func TestSecureDefaults(t *testing.T) {
+	for _, r := range renderAll(t) {
+		t.Run(r.name, func(t *testing.T) {
+			apps := 0
+			for _, res := range r.tree.Resources {
+				switch o := res.Object.(type) {
+				case *argocd.Application:
+					apps++
+					if o.Spec.Project == "" || o.Spec.Project == "default" {
+						t.Errorf("%s: Application %s uses project %q", res.Path, o.Name, o.Spec.Project)
+					}
+				case *gwv1.Gateway:
+					for _, l := range o.Spec.Listeners {
+						ar := l.AllowedRoutes
+						if ar == nil || ar.Namespaces == nil || ar.Namespaces.From == nil || *ar.Namespaces.From != gwv1.NamespacesFromSelector || ar.Namespaces.Selector == nil {
+							t.Errorf("%s: listener %s does not restrict routes to selected namespaces", res.Path, l.Name)
+						}
+						if l.Protocol == gwv1.HTTPSProtocolType && (l.TLS == nil || l.TLS.Mode == nil || *l.TLS.Mode != gwv1.TLSModeTerminate || len(l.TLS.CertificateRefs) == 0) {
+							t.Errorf("%s: HTTPS listener %s does not terminate TLS with a certificate", res.Path, l.Name)
+						}
+					}
+				case *appsv1.Deployment:
+					checkPod(t, res.Path, r.model, o)
+				}
+			}
+			if apps == 0 {
+				t.Error("no Applications rendered")
+			}
+		})
+	}
+}
+
+func checkPod(t *testing.T, path string, m *model.Model, d *appsv1.Deployment) {
+	t.Helper()
+	var app *model.App
+	for i := range m.Apps {
+		if m.Apps[i].Name == d.Name && m.Apps[i].Namespace == d.Namespace {
+			app = &m.Apps[i]
+		}
+	}
+	if app == nil {
+		t.Fatalf("%s: Deployment %s/%s is not a model app", path, d.Namespace, d.Name)
+	}
+	pod := d.Spec.Template.Spec
+	for _, c := range pod.Containers {
+		for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if _, ok := c.Resources.Requests[res]; !ok {
+				t.Errorf("%s: container %s has no %s request", path, c.Name, res)
+			}
+			if _, ok := c.Resources.Limits[res]; !ok {
+				t.Errorf("%s: container %s has no %s limit", path, c.Name, res)
+			}
+		}
+		if app.PodSecurity != schema.PodSecurityRestricted {
+			continue
+		}
+		sc := c.SecurityContext
+		if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
+			sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
+			sc.Capabilities == nil || len(sc.Capabilities.Drop) != 1 || sc.Capabilities.Drop[0] != "ALL" {
+			t.Errorf("%s: container %s lacks the restricted security context", path, c.Name)
+		}
+	}
+	if app.PodSecurity == schema.PodSecurityRestricted {
+		psc := pod.SecurityContext
+		if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+			t.Errorf("%s: pod lacks runAsNonRoot and RuntimeDefault seccomp", path)
+		}
+	}
+	// Placement comes from the pool definition only.
+	pool := m.Spec.Spec.NodePools[app.NodePool]
+	for k, v := range pool.Labels {
+		if pod.NodeSelector[k] != v {
+			t.Errorf("%s: nodeSelector lacks %s=%s of pool %s", path, k, v, app.NodePool)
+		}
+	}
+	if len(pod.Tolerations) != len(pool.Taints) {
+		t.Errorf("%s: %d tolerations for %d taints of pool %s", path, len(pod.Tolerations), len(pool.Taints), app.NodePool)
+	}
+}
+
+// TestReferenceGrantsExactlyWhereNeeded: a grant per cross-namespace backend (in the
+// backend's namespace, naming that Service), none for same-namespace routes.
+func TestReferenceGrantsExactlyWhereNeeded(t *testing.T) {
+	for _, r := range renderAll(t) {
+		t.Run(r.name, func(t *testing.T) {
+			granted := map[string]bool{} // target-ns/from-ns/Service-name
+			for _, res := range r.tree.Resources {
+				g, ok := res.Object.(*gwv1.ReferenceGrant)
+				if !ok {
+					continue
+				}
+				for _, f := range g.Spec.From {
+					for _, to := range g.Spec.To {
+						if to.Name == nil {
+							t.Errorf("%s: grant to every %s in %s; must name the object", res.Path, to.Kind, g.Namespace)
+							continue
+						}
+						granted[g.Namespace+"/"+string(f.Namespace)+"/"+string(to.Kind)+"/"+string(*to.Name)] = true
+					}
+				}
+			}
+			want := map[string]bool{}
+			for _, res := range r.tree.Resources {
+				route, ok := res.Object.(*gwv1.HTTPRoute)
+				if !ok {
+					continue
+				}
+				for _, rule := range route.Spec.Rules {
+					for _, b := range rule.BackendRefs {
+						if b.Namespace != nil && string(*b.Namespace) != route.Namespace {
+							want[string(*b.Namespace)+"/"+route.Namespace+"/Service/"+string(b.Name)] = true
+						}
+					}
+				}
+			}
+			if h := r.model.Gateway.HTTPS; h != nil && h.CertificateNamespace != r.model.Gateway.Namespace {
+				want[h.CertificateNamespace+"/"+r.model.Gateway.Namespace+"/Secret/"+h.CertificateSecret] = true
+			}
+			for k := range want {
+				if !granted[k] {
+					t.Errorf("missing ReferenceGrant %s", k)
+				}
+			}
+			for k := range granted {
+				if !want[k] {
+					t.Errorf("ReferenceGrant %s grants a reference nothing makes", k)
+				}
+			}
+		})
+	}
+}
