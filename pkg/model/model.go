@@ -286,8 +286,10 @@ func namespaces(m *Model) []Namespace {
 		byName[name] = ns
 		return ns
 	}
+	// The gateway's namespace is labelled ambient like the others: istiod marks the
+	// gateway pods istio.io/dataplane-mode=none, so ztunnel does not capture them.
 	gw := get(m.Gateway.Namespace)
-	gw.IsGateway, gw.Ambient = true, false
+	gw.IsGateway = true
 	if h := m.Gateway.HTTPS; h != nil {
 		get(h.CertificateNamespace)
 	}

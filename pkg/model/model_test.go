@@ -79,8 +79,8 @@ func TestNamespacesAndGatewayIdentity(t *testing.T) {
 	var names []string
 	for _, ns := range m.Namespaces {
 		names = append(names, ns.Name)
-		if ns.IsGateway && ns.Ambient {
-			t.Errorf("gateway namespace %s labelled ambient", ns.Name)
+		if !ns.Ambient {
+			t.Errorf("namespace %s not labelled ambient", ns.Name)
 		}
 	}
 	if want := "[gateway-health istio-ingress ns-a ns-b]"; fmt.Sprint(names) != want {
