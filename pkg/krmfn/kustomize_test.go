@@ -43,7 +43,11 @@ func TestKustomizeBuildMatchesOut(t *testing.T) {
 			}
 			got := map[string]string{}
 			for _, r := range rm.Resources() {
-				got[key(r.GetApiVersion(), r.GetKind(), r.GetNamespace(), r.GetName())] = normalize(t, r.MustYaml())
+				k := key(r.GetApiVersion(), r.GetKind(), r.GetNamespace(), r.GetName())
+				if _, dup := got[k]; dup {
+					t.Errorf("kustomize build emits %s twice", k)
+				}
+				got[k] = normalize(t, r.MustYaml())
 			}
 			want := map[string]string{}
 			nodes, err := (&kio.LocalPackageReader{PackagePath: filepath.Join(root, "out", bp), MatchFilesGlob: []string{"*.yaml"}}).Read()
@@ -52,7 +56,11 @@ func TestKustomizeBuildMatchesOut(t *testing.T) {
 			}
 			for _, n := range nodes {
 				s, _ := n.String()
-				want[key(n.GetApiVersion(), n.GetKind(), n.GetNamespace(), n.GetName())] = normalize(t, s)
+				k := key(n.GetApiVersion(), n.GetKind(), n.GetNamespace(), n.GetName())
+				if _, dup := want[k]; dup {
+					t.Errorf("out/%s holds %s twice", bp, k)
+				}
+				want[k] = normalize(t, s)
 			}
 			if len(want) == 0 {
 				t.Fatalf("out/%s holds no objects", bp)

@@ -475,7 +475,9 @@ func (e *emitter) scalar(n *yaml.Node, simpleKey, inSeqItem bool) {
 	switch n.Tag {
 	case "":
 	case "!!str":
-		if n.Style&yaml.LiteralStyle == 0 && resolveTag(v) != "!!str" {
+		// Like yaml.v3, also quote what YAML 1.1 readers (sigs.k8s.io/yaml: kubectl,
+		// Argo CD) would take for a bool or a base-60 number: "on", "y", "NO", "1:20".
+		if n.Style&yaml.LiteralStyle == 0 && (resolveTag(v) != "!!str" || isOldBool(v) || base60Float.MatchString(v)) {
 			forceQuoting = true
 		}
 	case "!!int", "!!float", "!!bool":
@@ -655,6 +657,19 @@ func analyzeScalar(v string) scalarAnalysis {
 	}
 	return a
 }
+
+// isOldBool reports a YAML 1.1 boolean (yaml.v3's isOldBool).
+func isOldBool(s string) bool {
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "off", "Off", "OFF":
+		return true
+	}
+	return false
+}
+
+// base60Float matches YAML 1.1 sexagesimal numbers (yaml.v3's isBase60Float).
+var base60Float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
 
 // resolveTag is the tag yaml.v3 resolves a plain scalar to (resolve("", s) in
 // go.yaml.in/yaml/v3): !!str, !!bool, !!null, !!int, !!float or !!timestamp. ("<<"

@@ -38,6 +38,10 @@ type Namespace struct {
 	HasRoutes   bool   // holds HTTPRoutes: may attach to the gateway
 	HasApps     bool   // holds rendered workloads: gets an AuthorizationPolicy
 	IsGateway   bool
+	// Managed namespaces are created and labelled by krm-gen; the others (backend or
+	// certificate namespaces holding nothing krm-gen renders but a ReferenceGrant)
+	// belong to someone else and are only referenced.
+	Managed bool
 }
 
 // App is an inline workload with its placement resolved.
@@ -286,20 +290,25 @@ func namespaces(m *Model) []Namespace {
 		byName[name] = ns
 		return ns
 	}
+	managed := func(name string) *Namespace {
+		ns := get(name)
+		ns.Managed = true
+		return ns
+	}
 	// The gateway's namespace is labelled ambient like the others: istiod marks the
 	// gateway pods istio.io/dataplane-mode=none, so ztunnel does not capture them.
-	gw := get(m.Gateway.Namespace)
+	gw := managed(m.Gateway.Namespace)
 	gw.IsGateway = true
 	if h := m.Gateway.HTTPS; h != nil {
 		get(h.CertificateNamespace)
 	}
 	for _, a := range m.Apps {
-		ns := get(a.Namespace)
+		ns := managed(a.Namespace)
 		ns.HasApps = true
 		ns.PodSecurity = a.PodSecurity
 	}
 	for _, r := range m.Routes {
-		get(r.Namespace).HasRoutes = true
+		managed(r.Namespace).HasRoutes = true
 		get(r.ServiceNamespace)
 	}
 	if m.Gateway.HTTP != nil && m.Gateway.HTTP.RedirectToHTTPS {

@@ -189,6 +189,26 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 }
 
+// BenchmarkRenderCommand is what `krm-gen render` does in process, re-rendering an
+// unchanged spec into its output folder (the pre-commit case): pipeline + writer.Write.
+func BenchmarkRenderCommand(b *testing.B) {
+	for _, n := range benchSizes {
+		spec := benchSpec(n)
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
+			dir := filepath.Join(b.TempDir(), "out")
+			if _, err := writer.Write(dir, runPipeline(b, spec), writer.Options{}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := writer.Write(dir, runPipeline(b, spec), writer.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkStages splits the pipeline so the dominant stage is visible without a profile.
 func BenchmarkStages(b *testing.B) {
 	for _, n := range []int{1000} {

@@ -34,12 +34,18 @@ func goldenCases(t *testing.T) []goldenCase {
 	return cases
 }
 
-func renderFile(t *testing.T, spec string) map[string][]byte {
+func readSpec(t *testing.T, spec string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return data
+}
+
+func renderFile(t *testing.T, spec string) map[string][]byte {
+	t.Helper()
+	data := readSpec(t, spec)
 	res := pipeline.Load(data, spec)
 	if res.Platform == nil {
 		t.Fatalf("%s is invalid:\n%v", spec, res.Diagnostics)

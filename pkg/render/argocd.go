@@ -1,6 +1,7 @@
 package render
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,6 +38,7 @@ const (
 func bootstrapProject(m *model.Model) string { return m.Name + "-bootstrap" }
 func infraProject(m *model.Model) string     { return m.Name + "-infra" }
 func platformProject(m *model.Model) string  { return m.Name + "-platform" }
+func meshProject(m *model.Model) string      { return m.Name + "-mesh-policy" }
 
 // RootAppName is the name of the app-of-apps Application.
 func RootAppName(m *model.Model) string { return m.Name + "-root" }
@@ -44,7 +46,7 @@ func RootAppName(m *model.Model) string { return m.Name + "-root" }
 func argoCD(m *model.Model, t *Tree) error {
 	s := m.Spec.Spec
 	t.add(DirBootstrap+"/root-app.yaml", bootstrapProjectObj(m), rootApp(m))
-	t.add(DirArgoCD+"/projects.yaml", infraProjectObj(m), platformProjectObj(m))
+	t.add(DirArgoCD+"/projects.yaml", infraProjectObj(m), meshProjectObj(m), platformProjectObj(m))
 
 	t.add(DirArgoCD+"/gateway-api-crds.yaml", crdApp(m))
 	t.add(DirArgoCD+"/istio-base.yaml", istioApp(m, "istio-base", "base", WaveIstioBase, map[string]any{
@@ -67,12 +69,10 @@ func argoCD(m *model.Model, t *Tree) error {
 	}
 	istiod["pilot"] = pilot
 	t.add(DirArgoCD+"/istiod.yaml", istioApp(m, "istiod", "istiod", WaveIstio, istiod))
+	// istio-cni and ztunnel must run on every node, whatever taints pools get later:
+	// tolerate everything (Helm replaces lists, so this is the whole list).
 	daemonSet := func() map[string]any {
-		v := map[string]any{"profile": "ambient"}
-		if len(m.AllTaints) > 0 {
-			v["tolerations"] = m.AllTaints
-		}
-		return v
+		return map[string]any{"profile": "ambient", "tolerations": []corev1.Toleration{{Operator: corev1.TolerationOpExists}}}
 	}
 	t.add(DirArgoCD+"/istio-cni.yaml", istioApp(m, "istio-cni", "cni", WaveIstio, daemonSet()))
 	t.add(DirArgoCD+"/ztunnel.yaml", istioApp(m, "ztunnel", "ztunnel", WaveIstio, daemonSet()))
@@ -81,9 +81,11 @@ func argoCD(m *model.Model, t *Tree) error {
 	}
 
 	gwNS := s.Gateway.Namespace
-	t.add(DirArgoCD+"/namespaces.yaml", dirApp(m, "namespaces", infraProject(m), gwNS, DirNamespaces, WaveNamespaces))
+	ns := dirApp(m, "namespaces", infraProject(m), gwNS, DirNamespaces, WaveNamespaces)
+	ns.Finalizers = nil // deleting the app must not delete the namespaces and all they hold
+	t.add(DirArgoCD+"/namespaces.yaml", ns)
 	t.add(DirArgoCD+"/gateway.yaml", dirApp(m, "gateway", platformProject(m), gwNS, DirGateway, WaveGateway))
-	t.add(DirArgoCD+"/security.yaml", dirApp(m, "security", platformProject(m), model.IstioSystemNamespace, DirSecurity, WaveGateway))
+	t.add(DirArgoCD+"/security.yaml", dirApp(m, "security", meshProject(m), model.IstioSystemNamespace, DirSecurity, WaveGateway))
 	t.add(DirArgoCD+"/routes.yaml", dirApp(m, "routes", platformProject(m), gwNS, DirRoutes, WaveRoutes))
 	for _, a := range m.Apps {
 		name := "app-" + a.Name
@@ -118,6 +120,12 @@ func automated() *argocd.SyncPolicy {
 	}
 }
 
+// inCluster is where Argo CD itself runs: Applications and AppProjects always go there,
+// whatever cluster the platform deploys to.
+func inCluster(m *model.Model) argocd.ApplicationDestination {
+	return argocd.ApplicationDestination{Server: schema.DefaultArgoCDServer, Namespace: m.Spec.Spec.ArgoCD.Namespace}
+}
+
 func destination(m *model.Model, ns string) argocd.ApplicationDestination {
 	return argocd.ApplicationDestination{Server: m.Spec.Spec.ArgoCD.Server, Namespace: ns}
 }
@@ -138,7 +146,7 @@ func rootApp(m *model.Model) *argocd.Application {
 		Spec: argocd.ApplicationSpec{
 			Project:     bootstrapProject(m),
 			Source:      gitSource(m, DirArgoCD),
-			Destination: destination(m, m.Spec.Spec.ArgoCD.Namespace),
+			Destination: inCluster(m),
 			SyncPolicy:  automated(),
 		},
 	}
@@ -198,9 +206,11 @@ func istioApp(m *model.Model, name, chart string, wave int, values map[string]an
 			model.LabelManagedBy:                 model.ManagedBy,
 		}}
 	}
+	// istio-base installs the Istio CRDs: deleting the app must not cascade to them
+	// (and to every PeerAuthentication and AuthorizationPolicy).
 	return &argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
-		ObjectMeta: appMeta(m, m.Name+"-"+name, wave, true),
+		ObjectMeta: appMeta(m, m.Name+"-"+name, wave, chart != "base"),
 		Spec: argocd.ApplicationSpec{
 			Project: infraProject(m),
 			Source: &argocd.ApplicationSource{
@@ -217,7 +227,11 @@ func istioApp(m *model.Model, name, chart string, wave int, values map[string]an
 }
 
 func certManagerApp(m *model.Model) *argocd.Application {
-	values := map[string]any{"crds": map[string]any{"enabled": true, "keep": true}}
+	values := map[string]any{
+		"crds": map[string]any{"enabled": true, "keep": true},
+		// Keep leader election in cert-manager's namespace, not kube-system.
+		"global": map[string]any{"leaderElection": map[string]any{"namespace": CertManagerNamespace}},
+	}
 	pl := m.SystemPlaced
 	for _, part := range []string{"", "webhook", "cainjector", "startupapicheck"} {
 		v := values
@@ -240,7 +254,7 @@ func certManagerApp(m *model.Model) *argocd.Application {
 	}}
 	return &argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
-		ObjectMeta: appMeta(m, m.Name+"-cert-manager", WaveIstioBase, true),
+		ObjectMeta: appMeta(m, m.Name+"-cert-manager", WaveIstioBase, false), // ships CRDs: no cascade delete
 		Spec: argocd.ApplicationSpec{
 			Project: infraProject(m),
 			Source: &argocd.ApplicationSource{
@@ -269,7 +283,8 @@ func gk(group, kind string) metav1.GroupKind { return metav1.GroupKind{Group: gr
 
 func bootstrapProjectObj(m *model.Model) *argocd.AppProject {
 	p := project(m, bootstrapProject(m), "The root app: only Argo CD Applications and AppProjects of this platform.",
-		[]string{m.Spec.Spec.Git.RepoURL}, []string{m.Spec.Spec.ArgoCD.Namespace})
+		[]string{m.Spec.Spec.Git.RepoURL}, nil)
+	p.Spec.Destinations = []argocd.ApplicationDestination{inCluster(m)}
 	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{gk(argocd.Group, "Application"), gk(argocd.Group, "AppProject")}
 	return p
 }
@@ -289,21 +304,31 @@ func infraProjectObj(m *model.Model) *argocd.AppProject {
 	}
 	if certManagerWanted(m) {
 		repos = append(repos, CertManagerRepo)
-		namespaces = append(namespaces, CertManagerNamespace, "kube-system") // cert-manager's leader-election Role lives in kube-system
+		namespaces = append(namespaces, CertManagerNamespace)
 	}
 	p := project(m, infraProject(m), "Layer 3: Gateway API CRDs, Istio ambient, namespaces.", repos, namespaces)
 	p.Spec.ClusterResourceWhitelist = cluster
 	return p
 }
 
-func platformProjectObj(m *model.Model) *argocd.AppProject {
+// meshProjectObj may only place Istio security policies: in istio-system (the
+// mesh-wide PeerAuthentication) and the platform's namespaces.
+func meshProjectObj(m *model.Model) *argocd.AppProject {
 	namespaces := append([]string{model.IstioSystemNamespace}, m.NamespaceNames()...)
+	p := project(m, meshProject(m), "Layer 4: mesh-wide mTLS and per-namespace authorization policies.", []string{m.Spec.Spec.Git.RepoURL}, namespaces)
+	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{
+		gk("security.istio.io", "PeerAuthentication"), gk("security.istio.io", "AuthorizationPolicy"),
+	}
+	return p
+}
+
+func platformProjectObj(m *model.Model) *argocd.AppProject {
+	namespaces := m.NamespaceNames()
 	p := project(m, platformProject(m), "Layer 4: gateway, routes, security policies and apps.", []string{m.Spec.Spec.Git.RepoURL}, namespaces)
 	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{
 		gk("", "ConfigMap"), gk("", "Service"), gk("", "ServiceAccount"),
 		gk("apps", "Deployment"),
 		gk("gateway.networking.k8s.io", "Gateway"), gk("gateway.networking.k8s.io", "HTTPRoute"), gk("gateway.networking.k8s.io", "ReferenceGrant"),
-		gk("security.istio.io", "PeerAuthentication"), gk("security.istio.io", "AuthorizationPolicy"),
 	}
 	if certManagerWanted(m) {
 		p.Spec.NamespaceResourceWhitelist = append(p.Spec.NamespaceResourceWhitelist, gk("cert-manager.io", "Certificate"))

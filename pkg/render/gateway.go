@@ -171,13 +171,10 @@ func gatewayParameters(m *model.Model) (*corev1.ConfigMap, error) {
 
 func gatewayDeploymentPatch(m *model.Model) *appsv1.Deployment {
 	g := m.Gateway
-	res := g.Resources
-	if res == nil {
-		res = &schema.Resources{
-			Requests: map[string]string{"cpu": defaultGatewayCPU, "memory": defaultGatewayMemory},
-			Limits:   map[string]string{"cpu": defaultGatewayCPULimit, "memory": defaultGatewayMemLimit},
-		}
-	}
+	res := withDefaults(g.Resources, &schema.Resources{
+		Requests: map[string]string{"cpu": defaultGatewayCPU, "memory": defaultGatewayMemory},
+		Limits:   map[string]string{"cpu": defaultGatewayCPULimit, "memory": defaultGatewayMemLimit},
+	})
 	spec := corev1.PodSpec{
 		NodeSelector: g.Placement.NodeSelector,
 		Tolerations:  g.Placement.Tolerations,
@@ -192,10 +189,12 @@ func gatewayDeploymentPatch(m *model.Model) *appsv1.Deployment {
 			LabelSelector: &metav1LabelSelector{MatchLabels: map[string]string{labelGatewayName: g.Name}},
 		}}
 	}
-	return &appsv1.Deployment{Spec: appsv1.DeploymentSpec{
-		Replicas: ptr(g.Replicas),
-		Template: corev1.PodTemplateSpec{Spec: spec},
-	}}
+	d := &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: spec}}}
+	if g.MaxReplicas == 0 {
+		// With an HPA, the HPA owns the replica count: istiod would reset it otherwise.
+		d.Spec.Replicas = ptr(g.Replicas)
+	}
+	return d
 }
 
 // gatewayServicePatch is the provider's Service settings, or nil when Istio's defaults fit.

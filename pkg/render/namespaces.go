@@ -14,10 +14,14 @@ const (
 	labelPSAWarn           = "pod-security.kubernetes.io/warn"
 	labelPSAAudit          = "pod-security.kubernetes.io/audit"
 	labelReadinessGate     = "elbv2.k8s.aws/pod-readiness-gate-inject"
+	syncOptionsAnnotation  = "argocd.argoproj.io/sync-options"
 )
 
 func namespaces(m *model.Model, t *Tree) error {
 	for _, ns := range m.Namespaces {
+		if !ns.Managed {
+			continue // someone else's namespace: referenced, never created or relabelled
+		}
 		l := map[string]string{
 			labelPSAEnforce:        ns.PodSecurity,
 			labelPSAEnforceVersion: "latest",
@@ -34,10 +38,13 @@ func namespaces(m *model.Model, t *Tree) error {
 			// The LB controller registers pod IPs; readiness gates keep rollouts safe.
 			l[labelReadinessGate] = "enabled"
 		}
-		t.add(DirNamespaces+"/"+ns.Name+".yaml", &corev1.Namespace{
+		obj := &corev1.Namespace{
 			TypeMeta:   typeMeta("v1", "Namespace"),
 			ObjectMeta: meta(m, ns.Name, "", l),
-		})
+		}
+		// Never prune or delete a namespace with Argo CD: it takes everything in it along.
+		obj.Annotations = map[string]string{syncOptionsAnnotation: "Prune=false,Delete=false"}
+		t.add(DirNamespaces+"/"+ns.Name+".yaml", obj)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // redirectRouteName is the HTTPRoute sending plain HTTP to HTTPS.
-const redirectRouteName = "https-redirect"
+const redirectRouteName = schema.RedirectRouteName
 
 // maxGrantTargets is the Gateway API limit of ReferenceGrant spec.to entries.
 const maxGrantTargets = 16

@@ -1,18 +1,16 @@
 package render
 
 import (
-	"slices"
-	"sort"
-
 	apisecurity "istio.io/api/security/v1"
+	apitype "istio.io/api/type/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 
 	"github.com/krm-gen/krm-gen/pkg/model"
 )
 
-// security renders ambient zero-trust policy: mesh-wide mTLS, and in every namespace
-// with rendered workloads an L4 ALLOW policy for the gateway's identity, the
-// namespace's own workloads and the extra sources the spec names.
+// security renders ambient zero-trust policy: mesh-wide mTLS; in every namespace with
+// rendered workloads an L4 ALLOW policy for the gateway's identity and the namespace's
+// own workloads; and per app, a policy for the extra callers the spec names.
 func security(m *model.Model, t *Tree) error {
 	mode := apisecurity.PeerAuthentication_MutualTLS_STRICT
 	if m.Spec.Spec.Security.MTLS == "PERMISSIVE" {
@@ -31,6 +29,11 @@ func security(m *model.Model, t *Tree) error {
 		}
 		t.add(DirSecurity+"/"+ns.Name+"/authorizationpolicy-allow-gateway.yaml", authorizationPolicy(m, ns.Name))
 	}
+	for _, a := range m.Apps {
+		if len(a.AllowFrom) > 0 {
+			t.add(DirSecurity+"/"+a.Namespace+"/authorizationpolicy-allow-"+a.Name+"-callers.yaml", appCallersPolicy(m, a))
+		}
+	}
 	return nil
 }
 
@@ -40,39 +43,35 @@ func authorizationPolicy(m *model.Model, ns string) *securityv1.AuthorizationPol
 		ObjectMeta: meta(m, "allow-gateway", ns, nil),
 	}
 	ap.Spec.Action = apisecurity.AuthorizationPolicy_ALLOW
-	from := func(src *apisecurity.Source) *apisecurity.Rule {
-		return &apisecurity.Rule{From: []*apisecurity.Rule_From{{Source: src}}}
-	}
 	ap.Spec.Rules = []*apisecurity.Rule{
 		from(&apisecurity.Source{Principals: []string{m.Gateway.Principal}}),
 		from(&apisecurity.Source{Namespaces: []string{ns}}),
 	}
-	// Extra sources named by the namespace's apps, deduplicated and sorted.
-	var principals, namespaces, blocks []string
-	for _, a := range m.AppsIn(ns) {
-		for _, s := range a.AllowFrom {
-			switch {
-			case s.ServiceAccount != "":
-				principals = append(principals, "cluster.local/ns/"+s.Namespace+"/sa/"+s.ServiceAccount)
-			case s.Namespace != "" && s.Namespace != ns:
-				namespaces = append(namespaces, s.Namespace)
-			}
-			blocks = append(blocks, s.IPBlocks...)
+	return ap
+}
+
+// appCallersPolicy lets the extra sources an app names reach that app only: one
+// rule per source, whose fields must all match.
+func appCallersPolicy(m *model.Model, a model.App) *securityv1.AuthorizationPolicy {
+	ap := &securityv1.AuthorizationPolicy{
+		TypeMeta:   typeMeta(securityv1.SchemeGroupVersion.String(), "AuthorizationPolicy"),
+		ObjectMeta: meta(m, "allow-"+a.Name+"-callers", a.Namespace, map[string]string{model.LabelName: a.Name}),
+	}
+	ap.Spec.Selector = &apitype.WorkloadSelector{MatchLabels: map[string]string{model.LabelName: a.Name}}
+	ap.Spec.Action = apisecurity.AuthorizationPolicy_ALLOW
+	for _, s := range a.AllowFrom {
+		src := &apisecurity.Source{IpBlocks: s.IPBlocks}
+		switch {
+		case s.ServiceAccount != "":
+			src.Principals = []string{"cluster.local/ns/" + s.Namespace + "/sa/" + s.ServiceAccount}
+		case s.Namespace != "":
+			src.Namespaces = []string{s.Namespace}
 		}
-	}
-	if principals = uniqueSorted(principals); len(principals) > 0 {
-		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: principals}))
-	}
-	if namespaces = uniqueSorted(namespaces); len(namespaces) > 0 {
-		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Namespaces: namespaces}))
-	}
-	if blocks = uniqueSorted(blocks); len(blocks) > 0 {
-		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{IpBlocks: blocks}))
+		ap.Spec.Rules = append(ap.Spec.Rules, from(src))
 	}
 	return ap
 }
 
-func uniqueSorted(s []string) []string {
-	sort.Strings(s)
-	return slices.Compact(s)
+func from(src *apisecurity.Source) *apisecurity.Rule {
+	return &apisecurity.Rule{From: []*apisecurity.Rule_From{{Source: src}}}
 }

@@ -67,3 +67,42 @@ func resourceRequirements(r *schema.Resources) corev1.ResourceRequirements {
 }
 
 func resourceQuantity(s string) resource.Quantity { return resource.MustParse(s) }
+
+// withDefaults fills every request and limit r leaves unset from def, so whatever
+// the spec sets, every container has cpu and memory requests and limits. A default
+// limit below the spec's request is raised to the request.
+func withDefaults(r, def *schema.Resources) *schema.Resources {
+	out := &schema.Resources{Requests: map[string]string{}, Limits: map[string]string{}}
+	for k, v := range def.Requests {
+		out.Requests[k] = v
+	}
+	for k, v := range def.Limits {
+		out.Limits[k] = v
+	}
+	if r == nil {
+		return out
+	}
+	for k, v := range r.Requests {
+		out.Requests[k] = v
+		if _, set := r.Limits[k]; !set {
+			if lim, ok := out.Limits[k]; ok && less(lim, v) {
+				out.Limits[k] = v
+			}
+		}
+	}
+	for k, v := range r.Limits {
+		out.Limits[k] = v
+		if _, set := r.Requests[k]; !set {
+			if req, ok := out.Requests[k]; ok && less(v, req) {
+				out.Requests[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// less compares two validated quantities.
+func less(a, b string) bool {
+	qa, qb := resource.MustParse(a), resource.MustParse(b)
+	return qa.Cmp(qb) < 0
+}

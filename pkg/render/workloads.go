@@ -73,10 +73,7 @@ func filesHash(a model.App) string {
 }
 
 func deployment(m *model.Model, a model.App) *appsv1.Deployment {
-	res := a.Resources
-	if res == nil {
-		res = defaultAppResources
-	}
+	res := withDefaults(a.Resources, defaultAppResources)
 	port := intstr.FromString("http")
 	probe := &corev1.Probe{
 		ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}},

@@ -49,7 +49,7 @@ func Decode(data []byte, file string) (*Platform, Positions, Diagnostics) {
 
 // DecodeNode decodes a Platform from an already parsed YAML node (e.g. a KRM functionConfig).
 func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics) {
-	root := doc
+	root := deepCopy(doc) // decoding drops bad values; the caller's node stays as it was
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
@@ -292,4 +292,27 @@ func yamlErrorLine(err error) int {
 		fmt.Sscanf(msg[i:], "line %d", &line)
 	}
 	return line
+}
+
+// deepCopy copies a YAML node tree, keeping aliases pointing into the copy.
+func deepCopy(n *yaml.Node) *yaml.Node {
+	seen := map[*yaml.Node]*yaml.Node{}
+	var cp func(*yaml.Node) *yaml.Node
+	cp = func(n *yaml.Node) *yaml.Node {
+		if n == nil {
+			return nil
+		}
+		if c, ok := seen[n]; ok {
+			return c
+		}
+		c := *n
+		seen[n] = &c
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, child := range n.Content {
+			c.Content[i] = cp(child)
+		}
+		c.Alias = cp(n.Alias)
+		return &c
+	}
+	return cp(n)
 }

@@ -16,6 +16,8 @@ const (
 	DefaultHealthNamespace   = "gateway-health"
 	DefaultHealthImage       = "nginxinc/nginx-unprivileged:1.27-alpine"
 	DefaultRevision          = "main"
+	// RedirectRouteName is the HTTPRoute that redirects HTTP to HTTPS, in the gateway's namespace.
+	RedirectRouteName = "https-redirect"
 )
 
 // Default fills every optional field the user left empty. It is idempotent.

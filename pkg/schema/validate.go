@@ -32,7 +32,14 @@ const (
 const GatewayServiceSuffix = "-istio"
 
 // reservedNamespaces must not be managed (labelled, policed) by a platform spec.
-var reservedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease", "default"}
+var reservedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease", "default", "istio-system", "cert-manager"}
+
+// Ports Istio and ztunnel use inside gateway and mesh pods: a listener or app on one
+// of them collides (15021 is the gateway Service's status port, added by Istio).
+var reservedPorts = map[int32]string{
+	15000: "Envoy admin", 15001: "Envoy outbound", 15006: "Envoy inbound", 15008: "HBONE (ztunnel)",
+	15020: "Istio merged metrics", 15021: "Istio health status", 15053: "Istio DNS", 15090: "Envoy Prometheus",
+}
 
 // HealthResponderName is the name of the rendered health-responder workload.
 const HealthResponderName = "health-responder"
@@ -133,6 +140,8 @@ func (v *validator) namespace(fp *field.Path, ns string) bool {
 func (v *validator) port(fp *field.Path, port int32) {
 	if msgs := validation.IsValidPortNum(int(port)); len(msgs) > 0 {
 		v.add(field.Invalid(fp, port, "must be a port number between 1 and 65535"))
+	} else if use, ok := reservedPorts[port]; ok {
+		v.add(field.Invalid(fp, port, fmt.Sprintf("is reserved by Istio (%s); pick another port", use)))
 	}
 }
 
@@ -275,6 +284,9 @@ func (v *validator) gateway(fp *field.Path) {
 	}
 	if g.Hostname != "" {
 		v.hostname(fp.Child("hostname"), g.Hostname)
+		if v.p.Spec.Provider == ProviderEKS {
+			v.warn(field.Invalid(fp.Child("hostname"), g.Hostname, "the ALB connects to its targets without SNI and probes them with the target IP as Host, so a listener hostname fails the health check; prefer route hostnames"))
+		}
 	}
 	switch {
 	case g.HTTP == nil && g.HTTPS == nil:
@@ -395,6 +407,9 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 				ips[addr] = i
 			}
 		}
+		if len(lb.PrivateIPs) == 0 && !v.everyEnvironmentSetsLoadBalancer() {
+			v.warn(field.Forbidden(fp.Child("privateIPs"), "the NLB's addresses are not pinned: its IPs must be registered in the ALB target group by hand after each deploy; pin them here (or use mode targetGroupBinding)"))
+		}
 		if len(lb.PrivateIPs) > 0 && lb.Scheme != "internal" {
 			v.add(field.Forbidden(fp.Child("privateIPs"), "pinned private IPs need scheme internal"))
 		}
@@ -421,10 +436,31 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 	}
 }
 
+// everyEnvironmentSetsLoadBalancer reports whether environments replace the base
+// load balancer everywhere (then its problems are reported per environment).
+func (v *validator) everyEnvironmentSetsLoadBalancer() bool {
+	envs := v.p.Spec.Environments
+	for _, e := range envs {
+		if e.LoadBalancer == nil {
+			return false
+		}
+	}
+	return len(envs) > 0
+}
+
 func (v *validator) hostname(fp *field.Path, h string) {
 	for _, msg := range hostnameErrors(h) {
 		v.add(field.Invalid(fp, h, "must be a hostname: "+msg))
 	}
+}
+
+// hostnamesIntersect reports whether a listener hostname and a route hostname can
+// match the same host (Gateway API: exact, or one side a wildcard covering the other).
+func hostnamesIntersect(a, b string) bool {
+	covers := func(w, h string) bool {
+		return strings.HasPrefix(w, "*.") && strings.HasSuffix(h, w[1:]) && len(h) > len(w)-1
+	}
+	return a == b || covers(a, b) || covers(b, a)
 }
 
 // hostnameErrors checks a (possibly wildcard) DNS hostname as Gateway API accepts it.
@@ -662,6 +698,10 @@ func (v *validator) routes(fp *field.Path) {
 	type routeKey struct{ hosts, match, path string }
 	seenKey := map[routeKey]int{}
 	seenName := map[string]int{}
+	reservedRoute := map[string]string{
+		s.Health.Namespace + "/" + HealthResponderName: "the rendered health route",
+		s.Gateway.Namespace + "/" + RedirectRouteName:  "the rendered HTTP-to-HTTPS redirect",
+	}
 	for i := range s.Routes {
 		r := &s.Routes[i]
 		rp := fp.Index(i)
@@ -689,6 +729,9 @@ func (v *validator) routes(fp *field.Path) {
 		}
 		if v.label(rp.Child("name"), r.Name) {
 			id := r.Namespace + "/" + r.Name
+			if what, ok := reservedRoute[id]; ok {
+				v.add(field.Invalid(rp.Child("name"), r.Name, fmt.Sprintf("is the name of %s in namespace %q; set another name", what, r.Namespace)))
+			}
 			if j, isDup := seenName[id]; isDup {
 				v.add(dup(rp.Child("name"), r.Name, fmt.Sprintf("spec.routes[%d] has the same HTTPRoute name in namespace %q; set name on one of them", j, r.Namespace)))
 			}
@@ -699,6 +742,9 @@ func (v *validator) routes(fp *field.Path) {
 		}
 		for j, h := range r.Hostnames {
 			v.hostname(rp.Child("hostnames").Index(j), h)
+			if gh := s.Gateway.Hostname; gh != "" && !hostnamesIntersect(gh, h) {
+				v.add(field.Invalid(rp.Child("hostnames").Index(j), h, fmt.Sprintf("does not match the gateway's listener hostname %q: the route would never be attached", gh)))
+			}
 		}
 		if r.Rewrite != "" {
 			if v.httpPath(rp.Child("rewrite"), r.Rewrite) && r.Match != MatchPathPrefix {
@@ -722,8 +768,16 @@ func (v *validator) routes(fp *field.Path) {
 }
 
 func (v *validator) environments(fp *field.Path) {
+	servers := map[string]string{}
 	for _, name := range sortedKeys(v.p.Spec.Environments) {
 		v.label(fp.Key(name), name)
+		server := or(v.p.Spec.Environments[name].Server, v.p.Spec.ArgoCD.Server)
+		if other, dup := servers[server]; dup {
+			v.add(field.Invalid(fp.Key(name).Child("server"), server, fmt.Sprintf("environment %q deploys to the same cluster: environments share namespace names, so each needs its own server", other)))
+		} else if u, err := url.Parse(server); err != nil || u.Scheme != "https" || u.Host == "" {
+			v.add(field.Invalid(fp.Key(name).Child("server"), server, "must be an https:// URL of a Kubernetes API server"))
+		}
+		servers[server] = name
 	}
 }
 
