@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -423,7 +424,9 @@ func refStr(s string) *yaml.Node {
 	return n
 }
 
-// referenceYAML is the former manifest.Write: one yaml.v3 encoder per document.
+// referenceYAML is the former manifest.Write, one yaml.v3 encoder per document, plus
+// its YAML 1.1-safe quoting: plain strings YAML 1.1 reads as bools or base-60 numbers
+// ("on", "y", "NO", "1:20") are double-quoted, as yaml.v3 does for Go strings.
 func referenceYAML(t *testing.T, nodes ...*yaml.Node) string {
 	t.Helper()
 	var buf bytes.Buffer
@@ -432,7 +435,7 @@ func referenceYAML(t *testing.T, nodes ...*yaml.Node) string {
 			buf.WriteString("---\n")
 		}
 		enc := yaml.NewEncoder(&buf)
-		if err := enc.Encode(n); err != nil {
+		if err := enc.Encode(quoteYAML11(n)); err != nil {
 			t.Fatal(err)
 		}
 		if err := enc.Close(); err != nil {
@@ -441,6 +444,28 @@ func referenceYAML(t *testing.T, nodes ...*yaml.Node) string {
 	}
 	return buf.String()
 }
+
+// quoteYAML11 copies n, double-quoting plain strings that YAML 1.1 would not read as
+// strings (the test of yaml.v3's stringv: isOldBool, isBase60Float).
+func quoteYAML11(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, child := range n.Content {
+		c.Content[i] = quoteYAML11(child)
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && n.Style == 0 {
+		switch n.Value {
+		case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF":
+			c.Style = yaml.DoubleQuotedStyle
+		}
+		if base60.MatchString(n.Value) {
+			c.Style = yaml.DoubleQuotedStyle
+		}
+	}
+	return &c
+}
+
+var base60 = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
 
 // checkSerializer compares manifest.Encode and manifest.Write with the references.
 func checkSerializer(t *testing.T, name string, objs ...any) {
@@ -504,7 +529,7 @@ func TestSerializerMatchesReferenceRandom(t *testing.T) {
 	pieces := []string{"a", "Z", "x", "e", "o", "y", "0", "1", "9", "12", "-", "+", ".", ":", ": ", "#", " #", " ", "  ",
 		"'", "\"", "\\", "\n", "\n\n", "{", "}", "[", "]", ",", "&", "*", "!", "|", ">", "%", "@", "`", "?", "~", "_",
 		"/", "=", "<<", "---", "...", "true", "null", "No", "0x1F", "0o17", "0b101", "1e3", ".5", ".inf", "-.inf",
-		"2024-01-02", "2024-1-2 10:11:12", "\t", "\r", "é", "\u00a0", "\u2028", "\x7f", "<", ">", "&amp;"}
+		"2024-01-02", "2024-1-2 10:11:12", "on", "OFF", "1:20", "-1:30.5", "é:1", "\t", "\r", "é", "\u00a0", "\u2028", "\x7f", "<", ">", "&amp;"}
 	rng := rand.New(rand.NewPCG(8, 2026))
 	randString := func() string {
 		var b strings.Builder

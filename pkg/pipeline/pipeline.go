@@ -93,6 +93,8 @@ func inEnvironment(env string, o schema.Environment, errs, base field.ErrorList)
 			c.Field = ep.Child("gatewayReplicas").String()
 		case o.AppReplicas != 0 && appReplicas.MatchString(f):
 			c.Field = ep.Child("appReplicas").String()
+		case o.VPCCIDR != "" && f == "spec.network.vpcCIDR":
+			c.Field = ep.Child("vpcCIDR").String()
 		case o.CertificateSecret != "" && f == "spec.gateway.https.certificateSecret":
 			c.Field = ep.Child("certificateSecret").String()
 		case known[f+"\x00"+e.ErrorBody()]:

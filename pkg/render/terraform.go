@@ -19,6 +19,7 @@ const defaultInstanceType = "m6i.large"
 // tfVars is the contract between krm-gen and terraform/: keys and types are fixed.
 type tfVars struct {
 	PlatformName string                `json:"platform_name"`
+	VPCCIDR      string                `json:"vpc_cidr"`
 	Git          tfGit                 `json:"git"`
 	NodePools    map[string]tfNodePool `json:"node_pools"`
 	HealthPath   string                `json:"health_path"`
@@ -79,6 +80,7 @@ func terraform(m *model.Model, t *Tree) error {
 	}
 	v := tfVars{
 		PlatformName: m.Name,
+		VPCCIDR:      s.Network.VPCCIDR,
 		Git:          tfGit{RepoURL: s.Git.RepoURL, Revision: s.Git.Revision, RootAppPath: repoPath(m, DirBootstrap+"/root-app.yaml")},
 		NodePools:    map[string]tfNodePool{},
 		HealthPath:   s.Health.Path,

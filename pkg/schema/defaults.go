@@ -16,6 +16,7 @@ const (
 	DefaultHealthNamespace   = "gateway-health"
 	DefaultHealthImage       = "nginxinc/nginx-unprivileged:1.27-alpine"
 	DefaultRevision          = "main"
+	DefaultVPCCIDR           = "10.0.0.0/16"
 	// RedirectRouteName is the HTTPRoute that redirects HTTP to HTTPS, in the gateway's namespace.
 	RedirectRouteName = "https-redirect"
 )
@@ -30,6 +31,9 @@ func (p *Platform) Default() {
 	s.ArgoCD.Namespace = or(s.ArgoCD.Namespace, DefaultArgoCDNamespace)
 	s.ArgoCD.Server = or(s.ArgoCD.Server, DefaultArgoCDServer)
 	s.Security.MTLS = or(s.Security.MTLS, "STRICT")
+	if s.Provider == ProviderEKS {
+		s.Network.VPCCIDR = or(s.Network.VPCCIDR, DefaultVPCCIDR)
+	}
 
 	g := &s.Gateway
 	g.Name = or(g.Name, p.Metadata.Name+"-gateway")

@@ -57,6 +57,9 @@ func (p *Platform) ForEnvironment(env string) (*Platform, field.ErrorList) {
 			c.Spec.Gateway.HTTPS.CertificateSecret = o.CertificateSecret
 		}
 	}
+	if o.VPCCIDR != "" {
+		c.Spec.Network.VPCCIDR = o.VPCCIDR
+	}
 	if o.LoadBalancer != nil {
 		c.Spec.Gateway.LoadBalancer = *o.LoadBalancer
 		// Re-apply defaults for the replaced block only.

@@ -55,6 +55,7 @@ type Spec struct {
 	Git          Git                    `json:"git" jsonschema:"description=Where Argo CD reads this platform's rendered tree"`
 	Versions     Versions               `json:"versions,omitempty"`
 	ArgoCD       ArgoCD                 `json:"argocd,omitempty"`
+	Network      Network                `json:"network,omitempty"`
 	NodePools    map[string]NodePool    `json:"nodePools,omitempty" jsonschema:"description=Node pools by name: the single source of node labels and taints"`
 	Gateway      Gateway                `json:"gateway"`
 	Health       Health                 `json:"health,omitempty"`
@@ -81,6 +82,11 @@ type Versions struct {
 type ArgoCD struct {
 	Namespace string `json:"namespace,omitempty" jsonschema:"description=Namespace Argo CD runs in (default argocd)"`
 	Server    string `json:"server,omitempty" jsonschema:"description=Destination cluster API server (default https://kubernetes.default.svc)"`
+}
+
+// Network is the cluster's network as Terraform builds it (eks).
+type Network struct {
+	VPCCIDR string `json:"vpcCIDR,omitempty" jsonschema:"description=IPv4 CIDR of the VPC (default 10.0.0.0/16); pinned NLB addresses must fall inside it"`
 }
 
 // NodePool is a group of nodes with the labels and taints workloads are placed by.
@@ -263,5 +269,6 @@ type Environment struct {
 	GatewayReplicas   int32         `json:"gatewayReplicas,omitempty"`
 	AppReplicas       int32         `json:"appReplicas,omitempty" jsonschema:"description=Replicas of every app"`
 	CertificateSecret string        `json:"certificateSecret,omitempty"`
+	VPCCIDR           string        `json:"vpcCIDR,omitempty" jsonschema:"description=Replaces spec.network.vpcCIDR"`
 	LoadBalancer      *LoadBalancer `json:"loadBalancer,omitempty" jsonschema:"description=Replaces spec.gateway.loadBalancer"`
 }

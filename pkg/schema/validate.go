@@ -87,6 +87,7 @@ func (v *validator) platform() {
 	if u, err := url.Parse(s.ArgoCD.Server); err != nil || u.Scheme != "https" || u.Host == "" {
 		v.add(field.Invalid(spec.Child("argocd", "server"), s.ArgoCD.Server, "must be an https:// URL of a Kubernetes API server"))
 	}
+	v.network(spec.Child("network"))
 	v.nodePools(spec.Child("nodePools"))
 	v.gateway(spec.Child("gateway"))
 	v.health(spec.Child("health"))
@@ -218,6 +219,20 @@ func (v *validator) labels(fp *field.Path, m map[string]string) {
 		for _, msg := range validation.IsValidLabelValue(m[k]) {
 			v.add(field.Invalid(fp.Key(k), m[k], "label value: "+msg))
 		}
+	}
+}
+
+func (v *validator) network(fp *field.Path) {
+	c := v.p.Spec.Network.VPCCIDR
+	if c == "" {
+		return
+	}
+	if v.p.Spec.Provider == ProviderAKS {
+		v.add(field.Forbidden(fp.Child("vpcCIDR"), "an AWS setting; it does not apply to provider aks"))
+		return
+	}
+	if pfx, err := netip.ParsePrefix(c); err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx || !pfx.Addr().IsPrivate() || pfx.Bits() > 20 {
+		v.add(field.Invalid(fp.Child("vpcCIDR"), c, "must be a private IPv4 network like 10.0.0.0/16, at most /20 (Terraform carves /20 private subnets out of it)"))
 	}
 }
 
@@ -400,6 +415,8 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 				v.add(field.Invalid(ipp.Child("address"), ip.Address, "must be an IPv4 address"))
 			case !addr.IsPrivate():
 				v.add(field.Invalid(ipp.Child("address"), ip.Address, "must be a private address (the NLB is internal)"))
+			case !vpcContains(v.p.Spec.Network.VPCCIDR, addr):
+				v.add(field.Invalid(ipp.Child("address"), ip.Address, fmt.Sprintf("must be inside the VPC %s (spec.network.vpcCIDR)", v.p.Spec.Network.VPCCIDR)))
 			default:
 				if j, isDup := ips[addr]; isDup {
 					v.add(dup(ipp.Child("address"), ip.Address, fmt.Sprintf("already used by privateIPs[%d]", j)))
@@ -434,6 +451,13 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 			v.add(field.Invalid(fp.Child("alb", "wafACLARN"), a.WAFACLARN, "must be a WAFv2 web ACL ARN"))
 		}
 	}
+}
+
+// vpcContains reports whether addr is inside cidr (true when cidr does not parse:
+// that is reported at spec.network.vpcCIDR).
+func vpcContains(cidr string, addr netip.Addr) bool {
+	pfx, err := netip.ParsePrefix(cidr)
+	return err != nil || pfx.Contains(addr)
 }
 
 // everyEnvironmentSetsLoadBalancer reports whether environments replace the base
