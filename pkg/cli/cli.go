@@ -154,11 +154,13 @@ func plural(n int) string {
 	return "s"
 }
 
-func renderCmd(stderr io.Writer) *cobra.Command {
+// specCmd is a subcommand taking -f SPEC -o DIR: it checks the flags, loads and
+// renders the spec, and hands the files to run.
+func specCmd(use, short string, stderr io.Writer, run func(f specFlags, files map[string][]byte) error) *cobra.Command {
 	var f specFlags
 	cmd := &cobra.Command{
-		Use:   "render -f SPEC -o DIR",
-		Short: "Render the spec into DIR, replacing only what krm-gen generated before",
+		Use:   use,
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if err := f.check(); err != nil {
@@ -168,6 +170,16 @@ func renderCmd(stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			return run(f, files)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func renderCmd(stderr io.Writer) *cobra.Command {
+	return specCmd("render -f SPEC -o DIR", "Render the spec into DIR, replacing only what krm-gen generated before", stderr,
+		func(f specFlags, files map[string][]byte) error {
 			rep, err := writer.Write(f.out, files, writer.Options{})
 			if err != nil {
 				return &exitError{ExitInvalid, fmt.Errorf("%s: %w; nothing changed", f.out, err)}
@@ -181,26 +193,12 @@ func renderCmd(stderr io.Writer) *cobra.Command {
 			}
 			fmt.Fprintln(stderr)
 			return nil
-		},
-	}
-	f.register(cmd)
-	return cmd
+		})
 }
 
 func verifyCmd(stdout, stderr io.Writer) *cobra.Command {
-	var f specFlags
-	cmd := &cobra.Command{
-		Use:   "verify -f SPEC -o DIR",
-		Short: "Exit 0 when DIR holds exactly what the spec renders, else 1 with a unified diff",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if err := f.check(); err != nil {
-				return err
-			}
-			files, err := load(f.file, stderr)
-			if err != nil {
-				return err
-			}
+	return specCmd("verify -f SPEC -o DIR", "Exit 0 when DIR holds exactly what the spec renders, else 1 with a unified diff", stderr,
+		func(f specFlags, files map[string][]byte) error {
 			diff, err := writer.Diff(f.out, files)
 			if err != nil {
 				return &exitError{ExitInvalid, fmt.Errorf("%s: %w", f.out, err)}
@@ -210,10 +208,7 @@ func verifyCmd(stdout, stderr io.Writer) *cobra.Command {
 				return &exitError{ExitInvalid, fmt.Errorf("krm-gen: %s is out of date with %s; run 'make render' and commit the result", f.out, f.file)}
 			}
 			return nil
-		},
-	}
-	f.register(cmd)
-	return cmd
+		})
 }
 
 func schemaCmd(stdout io.Writer) *cobra.Command {
