@@ -6,7 +6,7 @@ SCHEMA     := schema/platform.schema.json
 GO         ?= go
 FUZZTIME   ?= 30s
 
-.PHONY: all build render verify test unit lint fuzz clean help
+.PHONY: all build render verify test unit lint fuzz update-golden clean help
 all: test
 
 help: ## list targets
@@ -26,10 +26,13 @@ verify: build ## exit 1 with a diff when out/ or the schema is stale
 	for bp in $(BLUEPRINTS); do $(BIN) verify -f blueprints/$$bp/platform.yaml -o out/$$bp || rc=1; done; \
 	exit $$rc
 
-test: unit $(if $(wildcard terraform/tf.mk),tf-check) ## unit, golden, invalid-input, kustomize and Terraform contract tests
+test: lint unit $(if $(wildcard terraform/tf.mk),tf-check) ## lint, unit, golden, invalid-input, kustomize and Terraform contract tests
+
+lint: ## go vet and staticcheck (pinned as a tool in go.mod)
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 unit: ## Go tests of the main module (fuzz seed corpora included)
-	$(GO) vet ./...
 	$(GO) test ./...
 
 fuzz: ## run each fuzz target for FUZZTIME

@@ -118,6 +118,7 @@ func result(d schema.Diagnostic) *framework.Result {
 // specFile names the functionConfig's source file for messages, when known.
 func specFile(fc *yaml.RNode) string {
 	a := fc.GetAnnotations()
+	//lint:ignore SA1019 older kustomize releases still set only the legacy annotation
 	for _, k := range []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation} {
 		if p := a[k]; p != "" {
 			return p
