@@ -10,7 +10,7 @@ FUZZTIME   ?= 30s
 all: test
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 build: ## build bin/krm-gen
 	$(GO) build -o $(BIN) ./cmd/krm-gen

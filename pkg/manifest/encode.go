@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -55,7 +56,10 @@ func hoist(m *yaml.Node, key string) {
 // through json.Decoder.Token costs an allocation per token and an error value per
 // scalar, which dominated rendering large platforms.
 func decodeJSON(raw []byte) (*yaml.Node, error) {
-	d := jsonReader{b: raw}
+	// One slab for all nodes and one for all Content slices: an upper bound of both is
+	// the number of JSON values, counted in a first pass over the bytes.
+	tokens := countJSONValues(raw)
+	d := jsonReader{b: raw, nodes: make([]yaml.Node, tokens), ptrs: make([]*yaml.Node, tokens)}
 	n, err := d.value()
 	if err != nil {
 		return nil, err
@@ -66,9 +70,84 @@ func decodeJSON(raw []byte) (*yaml.Node, error) {
 	return n, nil
 }
 
+// countJSONValues counts the values (keys included) of a JSON document.
+func countJSONValues(b []byte) int {
+	n := 0
+	inValue := false // inside a number or literal
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			n++
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			inValue = false
+		case '{', '[':
+			n++
+			inValue = false
+		case ',', ':', '}', ']', ' ', '\t', '\n', '\r':
+			inValue = false
+		default:
+			if !inValue {
+				n++
+				inValue = true
+			}
+		}
+	}
+	return n
+}
+
 type jsonReader struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	nodes []yaml.Node  // slab the nodes are taken from
+	ptrs  []*yaml.Node // slab the Content slices are cut from
+	stack []*yaml.Node // children of the objects and arrays being read
+}
+
+// node returns a zeroed node from the slab.
+func (d *jsonReader) node() *yaml.Node {
+	if len(d.nodes) == 0 {
+		d.nodes = make([]yaml.Node, 16)
+	}
+	n := &d.nodes[0]
+	d.nodes = d.nodes[1:]
+	return n
+}
+
+// content moves the children above base on the stack into an exactly sized slice
+// (capacity = length, so appending to it later never touches its neighbours).
+func (d *jsonReader) content(base int) []*yaml.Node {
+	k := len(d.stack) - base
+	if k == 0 {
+		return nil
+	}
+	if len(d.ptrs) < k {
+		d.ptrs = make([]*yaml.Node, max(k, 64))
+	}
+	c := d.ptrs[:k:k]
+	d.ptrs = d.ptrs[k:]
+	copy(c, d.stack[base:])
+	clear(d.stack[base:])
+	d.stack = d.stack[:base]
+	return c
+}
+
+func (d *jsonReader) scalar(tag, value string) *yaml.Node {
+	n := d.node()
+	n.Kind, n.Tag, n.Value = yaml.ScalarNode, tag, value
+	return n
+}
+
+// str is str() with a node from the slab.
+func (d *jsonReader) str(s string) *yaml.Node {
+	n := d.scalar("!!str", s)
+	if literal(s) {
+		n.Style = yaml.LiteralStyle
+	}
+	return n
 }
 
 func (d *jsonReader) errorf(format string, args ...any) error {
@@ -96,16 +175,18 @@ func (d *jsonReader) value() (*yaml.Node, error) {
 	switch c := d.b[d.i]; {
 	case c == '{':
 		d.i++
-		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		m := d.node()
+		m.Kind, m.Tag = yaml.MappingNode, "!!map"
 		if d.skipSpace(); d.i < len(d.b) && d.b[d.i] == '}' {
 			d.i++
 			return m, nil
 		}
+		base := len(d.stack)
 		for {
 			if d.skipSpace(); d.i >= len(d.b) || d.b[d.i] != '"' {
 				return nil, d.errorf("expected an object key")
 			}
-			key, err := d.string()
+			key, err := d.key()
 			if err != nil {
 				return nil, err
 			}
@@ -118,7 +199,7 @@ func (d *jsonReader) value() (*yaml.Node, error) {
 				return nil, err
 			}
 			if v != nil && (v.Kind != yaml.MappingNode || len(v.Content) > 0 || keepEmpty[key]) {
-				m.Content = append(m.Content, str(key), v)
+				d.stack = append(d.stack, d.str(key), v)
 			}
 			if d.skipSpace(); d.i < len(d.b) && d.b[d.i] == ',' {
 				d.i++
@@ -126,32 +207,37 @@ func (d *jsonReader) value() (*yaml.Node, error) {
 			}
 			if d.i < len(d.b) && d.b[d.i] == '}' {
 				d.i++
+				m.Content = d.content(base)
 				return m, nil
 			}
 			return nil, d.errorf("expected ',' or '}'")
 		}
 	case c == '[':
 		d.i++
-		s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		if d.skipSpace(); d.i < len(d.b) && d.b[d.i] == ']' {
 			d.i++
 			return nil, nil
 		}
+		s := d.node()
+		s.Kind, s.Tag = yaml.SequenceNode, "!!seq"
+		base := len(d.stack)
 		for {
 			v, err := d.value()
 			if err != nil {
 				return nil, err
 			}
 			if v == nil {
-				v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+				v = d.node()
+				v.Kind, v.Tag = yaml.MappingNode, "!!map"
 			}
-			s.Content = append(s.Content, v)
+			d.stack = append(d.stack, v)
 			if d.skipSpace(); d.i < len(d.b) && d.b[d.i] == ',' {
 				d.i++
 				continue
 			}
 			if d.i < len(d.b) && d.b[d.i] == ']' {
 				d.i++
+				s.Content = d.content(base)
 				return s, nil
 			}
 			return nil, d.errorf("expected ',' or ']'")
@@ -161,7 +247,7 @@ func (d *jsonReader) value() (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return str(s), nil
+		return d.str(s), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		start := d.i
 		for d.i < len(d.b) && strings.IndexByte("0123456789+-.eE", d.b[d.i]) >= 0 {
@@ -172,18 +258,48 @@ func (d *jsonReader) value() (*yaml.Node, error) {
 		if strings.ContainsAny(num, ".eE") {
 			tag = "!!float"
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: num}, nil
+		return d.scalar(tag, num), nil
 	case bytes.HasPrefix(d.b[d.i:], []byte("true")):
 		d.i += 4
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}, nil
+		return d.scalar("!!bool", "true"), nil
 	case bytes.HasPrefix(d.b[d.i:], []byte("false")):
 		d.i += 5
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}, nil
+		return d.scalar("!!bool", "false"), nil
 	case bytes.HasPrefix(d.b[d.i:], []byte("null")):
 		d.i += 4
 		return nil, nil
 	}
 	return nil, d.errorf("unexpected character %q", d.b[d.i])
+}
+
+// keys holds object keys read so far: field names and map keys repeat across
+// objects, so each is allocated once.
+var keys = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+// key reads an object key, sharing the string of an equal key read before.
+func (d *jsonReader) key() (string, error) {
+	start := d.i
+	if j := bytes.IndexByte(d.b[start+1:], '"'); j >= 0 && bytes.IndexByte(d.b[start+1:start+1+j], '\\') < 0 {
+		keys.Lock()
+		k, ok := keys.m[string(d.b[start+1:start+1+j])]
+		keys.Unlock()
+		if ok {
+			d.i = start + j + 2
+			return k, nil
+		}
+	}
+	s, err := d.string()
+	if err == nil && len(s) <= 64 {
+		keys.Lock()
+		if len(keys.m) < 1<<16 {
+			keys.m[s] = s
+		}
+		keys.Unlock()
+	}
+	return s, err
 }
 
 // string reads a JSON string starting at its opening quote. Strings without escapes
@@ -215,13 +331,9 @@ func (d *jsonReader) string() (string, error) {
 	return s, nil
 }
 
-// str is a string scalar; multi-line strings use the literal block style.
-func str(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if strings.Contains(s, "\n") && !strings.ContainsAny(s, "\t\r") && !hasTrailingSpace(s) {
-		n.Style = yaml.LiteralStyle
-	}
-	return n
+// literal: s is written as a literal block (multi-line, no tabs, CRs or trailing spaces).
+func literal(s string) bool {
+	return strings.IndexByte(s, '\n') >= 0 && !strings.ContainsAny(s, "\t\r") && !hasTrailingSpace(s)
 }
 
 // pruneZero removes "" and 0 scalars and the objects and lists left empty by that.
@@ -258,25 +370,23 @@ func pruneZero(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// hasTrailingSpace: a line of s ends with a space.
 func hasTrailingSpace(s string) bool {
-	for _, line := range strings.Split(s, "\n") {
-		if strings.HasSuffix(line, " ") {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(s, " \n") || strings.HasSuffix(s, " ")
 }
 
 // Write encodes nodes as a YAML stream, separating documents with "---".
 //
 // The output is byte for byte what kyaml's yaml.NewEncoder (go.yaml.in/yaml/v3, indent
-// 2, compact sequences) writes for each node. Documents made only of what Encode
-// produces (block mappings and sequences, printable ASCII scalars) are written by a
-// small emitter that follows the same rules; anything else goes through yaml.v3.
-// yaml.v3 keeps every event of a document in a growing queue, which made it the
-// largest cost of rendering big platforms.
+// 2, compact sequences) writes for each node, except that plain strings YAML 1.1
+// reads as booleans or base-60 numbers ("on", "y", "1:20") are double-quoted, as
+// yaml.v3 does for Go strings. Documents made only of what Encode produces (block
+// mappings and sequences, printable ASCII scalars) are written by a small emitter that
+// follows the same rules; anything else goes through yaml.v3, which keeps every event
+// of a document in a growing queue and was the largest cost of rendering big platforms.
 func Write(w io.Writer, nodes ...*yaml.Node) error {
-	var e emitter
+	e := emitters.Get().(*emitter)
+	defer emitters.Put(e)
 	for i, n := range nodes {
 		if i > 0 {
 			if _, err := io.WriteString(w, "---\n"); err != nil {
@@ -296,14 +406,47 @@ func Write(w io.Writer, nodes ...*yaml.Node) error {
 	return nil
 }
 
-// writeYAMLv3 encodes one document with yaml.v3.
+// writeYAMLv3 encodes one document with yaml.v3, double-quoting (as the emitter does)
+// the strings YAML 1.1 would read as booleans or base-60 numbers.
 func writeYAMLv3(w io.Writer, n *yaml.Node) error {
 	enc := yaml.NewEncoder(w)
-	if err := enc.Encode(n); err != nil {
+	if err := enc.Encode(quoteYAML11(n)); err != nil {
 		return err
 	}
 	return enc.Close()
 }
+
+// quoteYAML11 returns n, or a copy of it where plain !!str scalars that YAML 1.1
+// readers take for something else are double-quoted; n itself is not changed.
+func quoteYAML11(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && n.Style == 0 && yaml11Ambiguous(n.Value) {
+		c := *n
+		c.Style = yaml.DoubleQuotedStyle
+		return &c
+	}
+	var c *yaml.Node
+	for i, child := range n.Content {
+		if q := quoteYAML11(child); q != child {
+			if c == nil {
+				cp := *n
+				cp.Content = append([]*yaml.Node(nil), n.Content...)
+				c = &cp
+			}
+			c.Content[i] = q
+		}
+	}
+	if c == nil {
+		return n
+	}
+	return c
+}
+
+// yaml11Ambiguous: a string YAML 1.1 readers (sigs.k8s.io/yaml: kubectl, Argo CD) take
+// for a bool or a base-60 number unless quoted, like "on", "y", "NO", "1:20".
+func yaml11Ambiguous(s string) bool { return isOldBool(s) || isBase60Float(s) }
 
 // emitter writes block-style YAML exactly as the libyaml-derived emitter of yaml.v3
 // does with indent 2, compact sequence indentation and unlimited line width, for the
@@ -318,6 +461,9 @@ type emitter struct {
 	whitespace bool // the last character written is a space (or nothing yet)
 	indention  bool // only indentation written on the current line
 }
+
+// emitters keeps emitters (and their buffers) for reuse.
+var emitters = sync.Pool{New: func() any { return new(emitter) }}
 
 // errUnsupported aborts the fast path; the document is then written by yaml.v3.
 type errUnsupported struct{}
@@ -477,7 +623,7 @@ func (e *emitter) scalar(n *yaml.Node, simpleKey, inSeqItem bool) {
 	case "!!str":
 		// Like yaml.v3, also quote what YAML 1.1 readers (sigs.k8s.io/yaml: kubectl,
 		// Argo CD) would take for a bool or a base-60 number: "on", "y", "NO", "1:20".
-		if n.Style&yaml.LiteralStyle == 0 && (resolveTag(v) != "!!str" || isOldBool(v) || base60Float.MatchString(v)) {
+		if n.Style&yaml.LiteralStyle == 0 && (resolveTag(v) != "!!str" || yaml11Ambiguous(v)) {
 			forceQuoting = true
 		}
 	case "!!int", "!!float", "!!bool":
@@ -668,7 +814,15 @@ func isOldBool(s string) bool {
 	return false
 }
 
-// base60Float matches YAML 1.1 sexagesimal numbers (yaml.v3's isBase60Float).
+// isBase60Float matches YAML 1.1 sexagesimal numbers (yaml.v3's isBase60Float,
+// with its fast path: the regexp only runs on a sign or digit followed by a colon).
+func isBase60Float(s string) bool {
+	if s == "" || !(s[0] == '+' || s[0] == '-' || s[0] >= '0' && s[0] <= '9') || strings.IndexByte(s, ':') < 0 {
+		return false
+	}
+	return base60Float.MatchString(s)
+}
+
 var base60Float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
 
 // resolveTag is the tag yaml.v3 resolves a plain scalar to (resolve("", s) in
@@ -687,14 +841,17 @@ func resolveTag(s string) string {
 		if isTimestamp(s) {
 			return "!!timestamp"
 		}
-		plain := strings.ReplaceAll(s, "_", "")
+		plain := s
+		if strings.IndexByte(s, '_') >= 0 {
+			plain = strings.ReplaceAll(s, "_", "")
+		}
 		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
 			return "!!int"
 		}
 		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
 			return "!!int"
 		}
-		if yamlStyleFloat.MatchString(plain) {
+		if isYAMLStyleFloat(plain) {
 			if _, err := strconv.ParseFloat(plain, 64); err == nil {
 				return "!!float"
 			}
@@ -744,7 +901,45 @@ func resolveTag(s string) string {
 	return "!!str"
 }
 
-var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+// isYAMLStyleFloat matches yaml.v3's yamlStyleFloat,
+// ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$, without a regexp.
+func isYAMLStyleFloat(s string) bool {
+	i := 0
+	digits := func() int {
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - j
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	} else {
+		if digits() == 0 {
+			return false
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			digits()
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
 
 // isTimestamp is yaml.v3's parseTimestamp succeeding.
 func isTimestamp(s string) bool {

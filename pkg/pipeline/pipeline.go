@@ -191,27 +191,35 @@ func Render(p *schema.Platform) ([]Output, error) {
 }
 
 // Files encodes rendered trees into file contents keyed by slash-separated path.
+// Each file is encoded and written before the next, so the YAML nodes of one file
+// are garbage by the time the next is built (peak memory stays low on big platforms).
 func Files(outputs []Output) (map[string][]byte, error) {
 	files := map[string][]byte{}
+	var buf bytes.Buffer
+	var nodes []*yaml.Node
 	for _, o := range outputs {
-		byPath := map[string][]*yaml.Node{}
+		byPath := map[string][]any{}
 		var order []string
 		for _, r := range o.Tree.Resources {
-			n, err := manifest.Encode(r.Object)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", r.Path, err)
-			}
 			if _, ok := byPath[r.Path]; !ok {
 				order = append(order, r.Path)
 			}
-			byPath[r.Path] = append(byPath[r.Path], n)
+			byPath[r.Path] = append(byPath[r.Path], r.Object)
 		}
 		for _, p := range order {
-			var buf bytes.Buffer
-			if err := manifest.Write(&buf, byPath[p]...); err != nil {
+			nodes = nodes[:0]
+			for _, obj := range byPath[p] {
+				n, err := manifest.Encode(obj)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", p, err)
+				}
+				nodes = append(nodes, n)
+			}
+			buf.Reset()
+			if err := manifest.Write(&buf, nodes...); err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
-			files[path.Join(o.Dir, p)] = buf.Bytes()
+			files[path.Join(o.Dir, p)] = bytes.Clone(buf.Bytes())
 		}
 		for _, f := range o.Tree.Files {
 			files[path.Join(o.Dir, f.Path)] = f.Content

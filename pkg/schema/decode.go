@@ -44,12 +44,17 @@ func Decode(data []byte, file string) (*Platform, Positions, Diagnostics) {
 	case len(docs) > 1:
 		return nil, nil, Diagnostics{{Severity: SeverityError, File: file, Line: docs[1].Line, Message: fmt.Sprintf("expected one Platform document, found %d", len(docs))}}
 	}
-	return DecodeNode(docs[0], file)
+	return decodeOwned(docs[0], file)
 }
 
 // DecodeNode decodes a Platform from an already parsed YAML node (e.g. a KRM functionConfig).
 func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics) {
-	root := deepCopy(doc) // decoding drops bad values; the caller's node stays as it was
+	return decodeOwned(deepCopy(doc), file) // decoding drops bad values; the caller's node stays as it was
+}
+
+// decodeOwned decodes a node tree it may modify.
+func decodeOwned(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics) {
+	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}

@@ -5,7 +5,6 @@ package writer
 import (
 	"fmt"
 	"os"
-	"time"
 )
 
 // swap puts tmp in place of dir; off Linux it takes two renames.
@@ -18,6 +17,3 @@ func swap(tmp, dir string, exists bool) error {
 	}
 	return swapTwoRenames(tmp, dir)
 }
-
-// lock is a no-op off Linux.
-func lock(string, time.Duration) (func(), error) { return func() {}, nil }

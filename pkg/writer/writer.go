@@ -65,7 +65,9 @@ func Write(dir string, files map[string][]byte, opts Options) (Report, error) {
 		return rep, err
 	}
 	defer unlock()
-	cleanStale(parent, base)
+	if err := recoverStale(parent, base, dir); err != nil {
+		return rep, err
+	}
 
 	old, err := scan(dir)
 	if err != nil {
@@ -81,8 +83,23 @@ func Write(dir string, files map[string][]byte, opts Options) (Report, error) {
 		}
 	}
 
+	// Files already in dir byte for byte are hard-linked into the new tree rather than
+	// written again, and a tree that would come out identical is left as it is:
+	// creating files and folders is most of the cost of a render.
+	reuse := reusable(dir, old, paths, files)
+	if opts.Hook == nil && unchangedTree(dir, old, paths, reuse) {
+		rep.Written = len(paths)
+		rep.UserFiles = old.user
+		return rep, nil
+	}
+
 	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
 	if err != nil {
+		return rep, fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	// MkdirTemp makes the folder 0700; once swapped in it is the output folder.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
 		return rep, fmt.Errorf("output directory %s: %w", dir, err)
 	}
 	committed := false
@@ -97,9 +114,15 @@ func Write(dir string, files map[string][]byte, opts Options) (Report, error) {
 		}
 		return opts.Hook(stage, p)
 	}
-	for _, p := range paths {
-		if err := writeFile(tmp, p, files[p]); err != nil {
+	made := map[string]bool{}
+	for i, p := range paths {
+		if err := makeParent(tmp, p, made); err != nil {
 			return rep, err
+		}
+		if !reuse[i] || os.Link(filepath.Join(dir, filepath.FromSlash(p)), filepath.Join(tmp, filepath.FromSlash(p))) != nil {
+			if err := writeFile(tmp, p, files[p]); err != nil {
+				return rep, err
+			}
 		}
 		if err := hook(StageFile, p); err != nil {
 			return rep, err
@@ -139,7 +162,7 @@ func Write(dir string, files map[string][]byte, opts Options) (Report, error) {
 func checkPaths(files map[string][]byte) ([]string, error) {
 	paths := make([]string, 0, len(files))
 	for p := range files {
-		if p == "" || !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p || strings.Contains(p, "\\") || p == ManifestName {
+		if !localPath(p) || p == ManifestName {
 			return nil, fmt.Errorf("refusing to write %q: not a clean relative path inside the output directory", p)
 		}
 		paths = append(paths, p)
@@ -151,6 +174,25 @@ func checkPaths(files map[string][]byte) ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// makeParent creates the folder of p under root once per folder.
+func makeParent(root, p string, made map[string]bool) error {
+	d := path.Dir(p)
+	if made[d] {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(root, filepath.FromSlash(d)), 0o755); err != nil {
+		return err
+	}
+	made[d] = true
+	return nil
+}
+
+// localPath reports whether p is a clean, relative, slash-separated path that stays
+// inside the folder it is relative to.
+func localPath(p string) bool {
+	return p != "" && filepath.IsLocal(filepath.FromSlash(p)) && path.Clean(p) == p && !strings.Contains(p, "\\")
 }
 
 func writeFile(root, p string, data []byte) error {
@@ -173,8 +215,9 @@ func manifestBytes(paths []string) []byte {
 // existing is what an output directory holds now.
 type existing struct {
 	exists    bool
-	generated []string // listed in the manifest
-	user      []string // regular files not listed
+	generated []string               // listed in the manifest
+	user      []string               // regular files not listed
+	dirs      map[string]fs.FileMode // every folder ("." is dir itself) and its permissions
 }
 
 // scan reads dir: its manifest and the user files in it. Symlinks are refused.
@@ -192,10 +235,14 @@ func scan(dir string) (existing, error) {
 		return ex, fmt.Errorf("output directory %s exists and is not a directory", dir)
 	}
 	ex.exists = true
+	ex.dirs = map[string]fs.FileMode{}
 	gen := map[string]bool{}
 	if data, err := os.ReadFile(filepath.Join(dir, ManifestName)); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				if !localPath(line) {
+					return ex, fmt.Errorf("%s lists %q, which is not a path inside %s; refusing to use it", filepath.Join(dir, ManifestName), line, dir)
+				}
 				gen[line] = true
 				ex.generated = append(ex.generated, line)
 			}
@@ -210,7 +257,12 @@ func scan(dir string) (existing, error) {
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
 			return fmt.Errorf("%s is a symlink; krm-gen refuses symlinks inside its output directory", full)
-		case d.IsDir() || rel == ManifestName || gen[rel]:
+		case d.IsDir():
+			if fi, err := d.Info(); err == nil {
+				ex.dirs[rel] = fi.Mode().Perm()
+			}
+			return nil
+		case rel == ManifestName || gen[rel]:
 			return nil
 		case !d.Type().IsRegular():
 			return fmt.Errorf("%s is not a regular file; krm-gen refuses it inside its output directory", full)
@@ -247,6 +299,24 @@ func carryOver(from, to string) error {
 		return err
 	}
 	return dst.Close()
+}
+
+// recoverStale cleans up after a render that was killed. If it died between the two
+// renames of the fallback swap, the target is missing and ".tmp-*.old" holds the only
+// copy of the old tree: it is put back first. Then the temporary trees are removed.
+func recoverStale(parent, base, dir string) error {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		olds, _ := filepath.Glob(filepath.Join(parent, "."+base+".tmp-*.old"))
+		if len(olds) == 1 {
+			if err := os.Rename(olds[0], dir); err != nil {
+				return fmt.Errorf("restoring the tree an interrupted render moved aside (%s): %w", olds[0], err)
+			}
+		} else if len(olds) > 1 {
+			return fmt.Errorf("%s is missing and several interrupted renders left trees aside (%v): restore one by hand", dir, olds)
+		}
+	}
+	cleanStale(parent, base)
+	return nil
 }
 
 // cleanStale removes temporary trees left by a render that was killed.
