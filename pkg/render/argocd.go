@@ -324,7 +324,7 @@ func meshProjectObj(m *model.Model) *argocd.AppProject {
 
 func platformProjectObj(m *model.Model) *argocd.AppProject {
 	namespaces := m.NamespaceNames()
-	p := project(m, platformProject(m), "Layer 4: gateway, routes, security policies and apps.", []string{m.Spec.Spec.Git.RepoURL}, namespaces)
+	p := project(m, platformProject(m), "Layer 4: gateway, routes and apps.", []string{m.Spec.Spec.Git.RepoURL}, namespaces)
 	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{
 		gk("", "ConfigMap"), gk("", "Service"), gk("", "ServiceAccount"),
 		gk("apps", "Deployment"),
