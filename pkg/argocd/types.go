@@ -16,7 +16,10 @@ const (
 // Annotations and finalizers Argo CD reads.
 const (
 	SyncWaveAnnotation = "argocd.argoproj.io/sync-wave"
-	CascadeFinalizer   = "resources-finalizer.argocd.argoproj.io"
+	// CascadeFinalizer deletes an Application's resources (foreground cascade) when the
+	// Application is deleted; the path-qualified form is the one kube-apiserver >= 1.36
+	// accepts without a warning.
+	CascadeFinalizer = "resources-finalizer.argocd.argoproj.io/foreground"
 )
 
 // Application is an Argo CD Application.

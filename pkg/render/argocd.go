@@ -74,7 +74,10 @@ func argoCD(m *model.Model, t *Tree) error {
 	daemonSet := func() map[string]any {
 		return map[string]any{"profile": "ambient", "tolerations": []corev1.Toleration{{Operator: corev1.TolerationOpExists}}}
 	}
-	t.add(DirArgoCD+"/istio-cni.yaml", istioApp(m, "istio-cni", "cni", WaveIstio, daemonSet()))
+	cni := daemonSet()
+	// appArmorProfile field instead of the annotation deprecated since Kubernetes 1.30.
+	cni["useAppArmorAnnotation"] = false
+	t.add(DirArgoCD+"/istio-cni.yaml", istioApp(m, "istio-cni", "cni", WaveIstio, cni))
 	t.add(DirArgoCD+"/ztunnel.yaml", istioApp(m, "ztunnel", "ztunnel", WaveIstio, daemonSet()))
 	if certManagerWanted(m) {
 		t.add(DirArgoCD+"/cert-manager.yaml", certManagerApp(m))

@@ -1,0 +1,90 @@
+package harness
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// platformSpec is the part of a krm-gen Platform spec (blueprints/) the harness needs to
+// build the simulated cluster: its node pools (what Terraform creates) and which pool the
+// gateway belongs to. The harness reads the spec as plain YAML so that this module never
+// depends on the generator's code.
+type platformSpec struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+	Spec struct {
+		Provider string `json:"provider"`
+		Git      struct {
+			Path string `json:"path"`
+		} `json:"git"`
+		NodePools map[string]struct {
+			Labels map[string]string `json:"labels"`
+			Taints []corev1.Taint    `json:"taints"`
+		} `json:"nodePools"`
+		Gateway struct {
+			NodePool string `json:"nodePool"`
+		} `json:"gateway"`
+		Environments map[string]any `json:"environments"`
+	} `json:"spec"`
+	File string `json:"-"`
+}
+
+// findPlatform returns the Platform spec under blueprints/ whose git.path is treeRel
+// (or its parent, for a tree of one environment), nil when there is none.
+func findPlatform(repoRoot, treeRel string) *platformSpec {
+	var found *platformSpec
+	treeRel = filepath.ToSlash(filepath.Clean(treeRel))
+	_ = filepath.WalkDir(filepath.Join(repoRoot, "blueprints"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || found != nil {
+			return nil
+		}
+		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		for _, doc := range strings.Split(string(data), "\n---") {
+			var ps platformSpec
+			if yaml.Unmarshal([]byte(doc), &ps) != nil || ps.Kind != "Platform" {
+				continue
+			}
+			gp := strings.TrimSuffix(filepath.ToSlash(filepath.Clean(ps.Spec.Git.Path)), "/")
+			if gp == treeRel || (len(ps.Spec.Environments) > 0 && filepath.ToSlash(filepath.Dir(treeRel)) == gp) {
+				ps.File = p
+				found = &ps
+				return nil
+			}
+		}
+		return nil
+	})
+	return found
+}
+
+// pools lists the spec's node pools, sorted by name.
+func (ps *platformSpec) pools() []Pool {
+	if ps == nil {
+		return nil
+	}
+	var out []Pool
+	for name, np := range ps.Spec.NodePools {
+		out = append(out, Pool{Name: name, Labels: np.Labels, Taints: np.Taints})
+	}
+	sortPools(out)
+	return out
+}
+
+func sortPools(p []Pool) {
+	for i := 1; i < len(p); i++ {
+		for j := i; j > 0 && p[j].Name < p[j-1].Name; j-- {
+			p[j], p[j-1] = p[j-1], p[j]
+		}
+	}
+}
