@@ -168,18 +168,20 @@ func TestReferenceGrantsExactlyWhereNeeded(t *testing.T) {
 					}
 				}
 			}
+			// Expected from the spec itself, not from what was rendered.
 			want := map[string]bool{}
-			for _, res := range r.tree.Resources {
-				route, ok := res.Object.(*gwv1.HTTPRoute)
-				if !ok {
-					continue
+			spec := r.model.Spec.Spec
+			appNS := map[string]string{}
+			for _, a := range spec.Apps {
+				appNS[a.Name] = a.Namespace
+			}
+			for _, rt := range spec.Routes {
+				svc, ns := rt.App, appNS[rt.App]
+				if rt.Backend != nil {
+					svc, ns = rt.Backend.Service, rt.Backend.Namespace
 				}
-				for _, rule := range route.Spec.Rules {
-					for _, b := range rule.BackendRefs {
-						if b.Namespace != nil && string(*b.Namespace) != route.Namespace {
-							want[string(*b.Namespace)+"/"+route.Namespace+"/Service/"+string(b.Name)] = true
-						}
-					}
+				if ns != rt.Namespace {
+					want[ns+"/"+rt.Namespace+"/Service/"+svc] = true
 				}
 			}
 			if h := r.model.Gateway.HTTPS; h != nil && h.CertificateNamespace != r.model.Gateway.Namespace {
