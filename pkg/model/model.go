@@ -87,19 +87,16 @@ func (g Grant) Name() string {
 
 // Model is the resolved platform.
 type Model struct {
-	Spec         *schema.Platform
-	Name         string
-	Pools        map[string]Placement
-	Gateway      Gateway
-	Namespaces   []Namespace
-	Apps         []App
-	Routes       []Route
-	Grants       []Grant
-	Environment  string // "" for the base spec
-	TreePath     string // repository path of the rendered tree (spec.git.path[/env])
-	IstioSystem  string
-	AllTaints    []corev1.Toleration // every pool taint, for DaemonSets
-	SystemPlaced Placement           // where istiod and other control-plane pods go
+	Spec        *schema.Platform
+	Name        string
+	Pools       map[string]Placement
+	Gateway     Gateway
+	Namespaces  []Namespace
+	Apps        []App
+	Routes      []Route
+	Grants      []Grant
+	Environment string // "" for the base spec
+	TreePath    string // repository path of the rendered tree (spec.git.path[/env])
 }
 
 // Gateway is the resolved gateway.
@@ -117,11 +114,10 @@ const IstioSystemNamespace = "istio-system"
 // Build resolves a defaulted, validated spec. It assumes Validate found no errors.
 func Build(p *schema.Platform) *Model {
 	s := &p.Spec
-	m := &Model{Spec: p, Name: p.Metadata.Name, Pools: map[string]Placement{}, IstioSystem: IstioSystemNamespace, TreePath: s.Git.Path}
+	m := &Model{Spec: p, Name: p.Metadata.Name, Pools: map[string]Placement{}, TreePath: s.Git.Path}
 	for name, pool := range s.NodePools {
 		m.Pools[name] = placement(name, pool)
 	}
-	m.AllTaints = allTaints(s.NodePools)
 	g := s.Gateway
 	m.Gateway = Gateway{
 		Gateway:     g,
@@ -130,7 +126,6 @@ func Build(p *schema.Platform) *Model {
 		Placement:   m.Pools[g.NodePool],
 		ParamsName:  g.Name + "-params",
 	}
-	m.SystemPlaced = m.Gateway.Placement
 
 	m.Apps = append(m.Apps, healthApp(s, m.Pools[s.Health.NodePool]))
 	for _, a := range s.Apps {
@@ -152,29 +147,6 @@ func placement(name string, pool schema.NodePool) Placement {
 		pl.Tolerations = append(pl.Tolerations, tol)
 	}
 	return pl
-}
-
-// allTaints tolerates every taint of every pool (by key and effect), sorted.
-func allTaints(pools map[string]schema.NodePool) []corev1.Toleration {
-	seen := map[string]bool{}
-	var out []corev1.Toleration
-	for _, pool := range pools {
-		for _, t := range pool.Taints {
-			id := t.Key + "\x00" + t.Effect
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			out = append(out, corev1.Toleration{Key: t.Key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffect(t.Effect)})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Key != out[j].Key {
-			return out[i].Key < out[j].Key
-		}
-		return out[i].Effect < out[j].Effect
-	})
-	return out
 }
 
 // HealthPort is the port the health responder listens on.

@@ -34,17 +34,6 @@ func TestPlacementFromPool(t *testing.T) {
 	}
 }
 
-func TestAllTaintsDeduplicatesAcrossPools(t *testing.T) {
-	got := allTaints(map[string]schema.NodePool{
-		"a": {Taints: []schema.Taint{{Key: "k", Value: "1", Effect: "NoSchedule"}, {Key: "z", Effect: "NoExecute"}}},
-		"b": {Taints: []schema.Taint{{Key: "k", Value: "2", Effect: "NoSchedule"}}},
-	})
-	want := "[{k Exists  NoSchedule <nil>} {z Exists  NoExecute <nil>}]"
-	if fmt.Sprint(got) != want {
-		t.Errorf("got %v, want %s", got, want)
-	}
-}
-
 func platform() *schema.Platform {
 	p := &schema.Platform{APIVersion: schema.APIVersion, Kind: schema.Kind, Metadata: schema.Metadata{Name: "t"}}
 	p.Spec.Git = schema.Git{RepoURL: "https://example.com/r.git", Path: "out/t"}

@@ -56,12 +56,13 @@ func argoCD(m *model.Model, t *Tree) error {
 		"base": map[string]any{"validationFailurePolicy": "Fail"},
 	}))
 	istiod := map[string]any{"profile": "ambient"}
+	// istiod runs on the gateway's pool (the system pool).
 	pilot := map[string]any{}
-	if len(m.SystemPlaced.NodeSelector) > 0 {
-		pilot["nodeSelector"] = m.SystemPlaced.NodeSelector
+	if len(m.Gateway.Placement.NodeSelector) > 0 {
+		pilot["nodeSelector"] = m.Gateway.Placement.NodeSelector
 	}
-	if len(m.SystemPlaced.Tolerations) > 0 {
-		pilot["tolerations"] = m.SystemPlaced.Tolerations
+	if len(m.Gateway.Placement.Tolerations) > 0 {
+		pilot["tolerations"] = m.Gateway.Placement.Tolerations
 	}
 	pilot["resources"] = map[string]any{
 		"requests": map[string]string{"cpu": "200m", "memory": "512Mi"},
@@ -235,7 +236,7 @@ func certManagerApp(m *model.Model) *argocd.Application {
 		// Keep leader election in cert-manager's namespace, not kube-system.
 		"global": map[string]any{"leaderElection": map[string]any{"namespace": CertManagerNamespace}},
 	}
-	pl := m.SystemPlaced
+	pl := m.Gateway.Placement
 	for _, part := range []string{"", "webhook", "cainjector", "startupapicheck"} {
 		v := values
 		if part != "" {
