@@ -152,18 +152,7 @@ func benchTeam(t int) string { return fmt.Sprintf("team-%03d", t) }
 
 // runPipeline is what `krm-gen render` does before writing: bytes to file contents.
 func runPipeline(tb testing.TB, spec []byte) map[string][]byte {
-	res := pipeline.Load(spec, "bench.yaml")
-	if res.Platform == nil {
-		tb.Fatalf("generated spec invalid:\n%s", res.Diagnostics)
-	}
-	outputs, err := pipeline.Render(res.Platform)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	files, err := pipeline.Files(outputs)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	_, files := renderSpec(tb, spec, "bench.yaml")
 	return files
 }
 

@@ -45,20 +45,26 @@ func readSpec(t *testing.T, spec string) []byte {
 
 func renderFile(t *testing.T, spec string) map[string][]byte {
 	t.Helper()
-	data := readSpec(t, spec)
-	res := pipeline.Load(data, spec)
+	_, files := renderSpec(t, readSpec(t, spec), spec)
+	return files
+}
+
+// renderSpec runs the whole pipeline on a valid spec: its outputs and their files.
+func renderSpec(tb testing.TB, data []byte, name string) ([]pipeline.Output, map[string][]byte) {
+	tb.Helper()
+	res := pipeline.Load(data, name)
 	if res.Platform == nil {
-		t.Fatalf("%s is invalid:\n%v", spec, res.Diagnostics)
+		tb.Fatalf("%s is invalid:\n%v", name, res.Diagnostics)
 	}
 	outs, err := pipeline.Render(res.Platform)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	files, err := pipeline.Files(outs)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return files
+	return outs, files
 }
 
 func TestGolden(t *testing.T) {

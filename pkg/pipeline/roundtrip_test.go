@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
-
-	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
 
 // TestRenderedYAMLReadsBackAsRendered reads every rendered document the way kubectl
@@ -19,16 +17,7 @@ import (
 func TestRenderedYAMLReadsBackAsRendered(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			data := readSpec(t, c.spec)
-			res := pipeline.Load(data, c.spec)
-			outs, err := pipeline.Render(res.Platform)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files, err := pipeline.Files(outs)
-			if err != nil {
-				t.Fatal(err)
-			}
+			outs, files := renderSpec(t, readSpec(t, c.spec), c.spec)
 			for _, o := range outs {
 				docs := map[string][]any{}
 				for _, r := range o.Tree.Resources {
