@@ -254,12 +254,9 @@ func (k *checker) gatewayInfra(ctx context.Context) {
 
 		var dep appsv1.Deployment
 		err := k.eventually(ctx, func(ctx context.Context) error {
-			u, err := k.c.Get(ctx, gvkDeployment, ns, name)
+			u, err := k.generated(ctx, gvkDeployment, ns, name, "for "+objID(g))
 			if err != nil {
 				return err
-			}
-			if u == nil {
-				return &condErr{"NotGenerated", fmt.Sprintf("istiod generated no Deployment %s for %s", name, objID(g))}
 			}
 			return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &dep)
 		})
@@ -273,12 +270,9 @@ func (k *checker) gatewayInfra(ctx context.Context) {
 
 		var svc corev1.Service
 		err = k.eventually(ctx, func(ctx context.Context) error {
-			u, err := k.c.Get(ctx, gvkService, ns, name)
+			u, err := k.generated(ctx, gvkService, ns, name, "for "+objID(g))
 			if err != nil {
 				return err
-			}
-			if u == nil {
-				return &condErr{"NotGenerated", fmt.Sprintf("istiod generated no Service %s for %s", name, objID(g))}
 			}
 			return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &svc)
 		})
@@ -288,6 +282,19 @@ func (k *checker) gatewayInfra(ctx context.Context) {
 		k.checkServicePatch(svcID, &svc, patches["service"])
 		k.checkLoadBalancer(ctx, svcID, g, &svc, &dep)
 	}
+}
+
+// generated reads an object istiod should have generated; its absence is a
+// NotGenerated condition error ("istiod generated no KIND NAME <why>").
+func (k *checker) generated(ctx context.Context, gvk schema.GroupVersionKind, ns, name, why string) (*unstructured.Unstructured, error) {
+	u, err := k.c.Get(ctx, gvk, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, &condErr{"NotGenerated", fmt.Sprintf("istiod generated no %s %s %s", gvk.Kind, name, why)}
+	}
+	return u, nil
 }
 
 // parameterPatches reads the ConfigMap a Gateway's infrastructure.parametersRef names.
@@ -334,12 +341,9 @@ func (k *checker) checkOptionalObjects(ctx context.Context, ns, name string, pat
 		}
 		id := fmt.Sprintf("%s %s/%s", gvk.Kind, ns, name)
 		err := k.eventually(ctx, func(ctx context.Context) error {
-			u, err := k.c.Get(ctx, gvk, ns, name)
+			u, err := k.generated(ctx, gvk, ns, name, "although the parametersRef ConfigMap has key "+key)
 			if err != nil {
 				return err
-			}
-			if u == nil {
-				return &condErr{"NotGenerated", fmt.Sprintf("istiod generated no %s although the parametersRef ConfigMap has key %s", gvk.Kind, key)}
 			}
 			want, _, _ := unstructured.NestedMap(patch, "spec")
 			for f, v := range want {
