@@ -56,7 +56,8 @@ type ApplicationSourceHelm struct {
 
 // ApplicationSourceDirectory holds options for plain-manifest directories.
 type ApplicationSourceDirectory struct {
-	Recurse bool `json:"recurse,omitempty"`
+	Recurse bool   `json:"recurse,omitempty"`
+	Include string `json:"include,omitempty"` // glob of the files to read, relative to the path
 }
 
 // ApplicationDestination is the cluster and default namespace of an Application.

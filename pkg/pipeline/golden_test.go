@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
@@ -101,6 +102,43 @@ func TestRenderIsDeterministic(t *testing.T) {
 			for p, content := range a {
 				if !bytes.Equal(content, b[p]) {
 					t.Errorf("%s differs between two renders", p)
+				}
+			}
+		})
+	}
+}
+
+// TestSpecOrderDoesNotMatter reverses the spec's apps and routes: files that hold
+// several objects (routes and security per namespace) must come out the same.
+func TestSpecOrderDoesNotMatter(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			data := readSpec(t, c.spec)
+			want := renderFile(t, c.spec)
+			res := pipeline.Load(data, c.spec)
+			if res.Platform == nil {
+				t.Fatalf("%s is invalid:\n%v", c.spec, res.Diagnostics)
+			}
+			s := &res.Platform.Spec
+			if len(s.Apps) < 2 && len(s.Routes) < 2 {
+				t.Skip("fewer than two apps and routes")
+			}
+			slices.Reverse(s.Apps)
+			slices.Reverse(s.Routes)
+			outs, err := pipeline.Render(res.Platform)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := pipeline.Files(outs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d files, want %d", len(got), len(want))
+			}
+			for p, content := range want {
+				if !bytes.Equal(content, got[p]) {
+					t.Errorf("%s changes when the spec lists its apps and routes in reverse", p)
 				}
 			}
 		})

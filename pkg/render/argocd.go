@@ -2,6 +2,7 @@ package render
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"path"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -96,7 +97,9 @@ func argoCD(m *model.Model, t *Tree) error {
 		if a.Health {
 			name = "health"
 		}
-		t.add(DirArgoCD+"/"+name+".yaml", dirApp(m, name, platformProject(m), a.Namespace, DirWorkloads+"/"+a.Name, WaveWorkloads))
+		app := dirApp(m, name, platformProject(m), a.Namespace, DirWorkloads, WaveWorkloads)
+		app.Spec.Source.Directory = &argocd.ApplicationSourceDirectory{Include: path.Base(workloadFile(a.Name))}
+		t.add(DirArgoCD+"/"+name+".yaml", app)
 	}
 	return nil
 }

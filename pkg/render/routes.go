@@ -1,8 +1,10 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -18,22 +20,28 @@ const maxGrantTargets = 16
 
 func routes(m *model.Model, t *Tree) error {
 	redirect := m.Gateway.HTTP != nil && m.Gateway.HTTP.RedirectToHTTPS
-	for _, r := range m.Routes {
+	// One file per namespace; the routes in it sorted by name, so that reordering the
+	// spec does not reorder the file.
+	sorted := slices.SortedStableFunc(slices.Values(m.Routes), func(a, b model.Route) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	for _, r := range sorted {
 		// With the redirect on, app routes attach to HTTPS only; the health route stays
 		// on every listener so the load balancer's probe is answered either way.
 		section := ""
 		if redirect && !r.Health {
 			section = ListenerHTTPS
 		}
-		t.add(DirRoutes+"/"+r.Namespace+"/"+fileName("httproute", r.Name), httpRoute(m, r, section))
+		t.add(routesFile(r.Namespace), httpRoute(m, r, section))
 	}
 	if redirect {
-		t.add(DirRoutes+"/"+m.Gateway.Namespace+"/"+fileName("httproute", redirectRouteName), redirectRoute(m))
+		t.add(routesFile(m.Gateway.Namespace), redirectRoute(m))
 	}
 	for _, g := range m.Grants {
-		dir := DirRoutes
+		file := routesFile(g.Namespace)
 		if g.ToKind == "Secret" {
-			dir = DirGateway
+			// The gateway's own grant (to its certificate's namespace) ships with it.
+			file = DirGateway + "/" + g.Namespace + "/" + fileName("referencegrant", g.Name())
 		}
 		// A ReferenceGrant lists at most 16 targets: split larger sets.
 		for i := 0; i < len(g.ToNames); i += maxGrantTargets {
@@ -43,11 +51,15 @@ func routes(m *model.Model, t *Tree) error {
 			if i > 0 {
 				name = fmt.Sprintf("%s-%d", name, i/maxGrantTargets+1)
 			}
-			t.add(dir+"/"+g.Namespace+"/"+fileName("referencegrant", name), referenceGrant(m, part, name))
+			t.add(file, referenceGrant(m, part, name))
 		}
 	}
 	return nil
 }
+
+// routesFile holds a namespace's HTTPRoutes and the ReferenceGrants other
+// namespaces' routes need in it.
+func routesFile(ns string) string { return DirRoutes + "/" + ns + ".yaml" }
 
 func parentRef(m *model.Model, section string) gwv1.ParentReference {
 	ref := gwv1.ParentReference{

@@ -1,6 +1,9 @@
 package render
 
 import (
+	"cmp"
+	"slices"
+
 	apisecurity "istio.io/api/security/v1"
 	apitype "istio.io/api/type/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -21,21 +24,26 @@ func security(m *model.Model, t *Tree) error {
 		ObjectMeta: meta(m, "default", model.IstioSystemNamespace, nil),
 	}
 	pa.Spec.Mtls = &apisecurity.PeerAuthentication_MutualTLS{Mode: mode}
-	t.add(DirSecurity+"/"+model.IstioSystemNamespace+"/peerauthentication-default.yaml", pa)
+	t.add(securityFile(model.IstioSystemNamespace), pa)
 
 	for _, ns := range m.Namespaces {
 		if !ns.HasApps || !ns.Ambient {
 			continue
 		}
-		t.add(DirSecurity+"/"+ns.Name+"/authorizationpolicy-allow-gateway.yaml", authorizationPolicy(m, ns.Name))
+		t.add(securityFile(ns.Name), authorizationPolicy(m, ns.Name))
 	}
-	for _, a := range m.Apps {
+	// Sorted by app name, so that reordering the spec does not reorder the files.
+	apps := slices.SortedStableFunc(slices.Values(m.Apps), func(a, b model.App) int { return cmp.Compare(a.Name, b.Name) })
+	for _, a := range apps {
 		if len(a.AllowFrom) > 0 {
-			t.add(DirSecurity+"/"+a.Namespace+"/authorizationpolicy-allow-"+a.Name+"-callers.yaml", appCallersPolicy(m, a))
+			t.add(securityFile(a.Namespace), appCallersPolicy(m, a))
 		}
 	}
 	return nil
 }
+
+// securityFile holds a namespace's Istio security policies.
+func securityFile(ns string) string { return DirSecurity + "/" + ns + ".yaml" }
 
 func authorizationPolicy(m *model.Model, ns string) *securityv1.AuthorizationPolicy {
 	ap := &securityv1.AuthorizationPolicy{

@@ -26,16 +26,20 @@ const configHashAnnotation = "krm-gen.dev/config-hash"
 
 func workloads(m *model.Model, t *Tree) error {
 	for _, a := range m.Apps {
-		dir := DirWorkloads + "/" + a.Name + "/"
-		t.add(dir+"serviceaccount.yaml", serviceAccount(m, a))
+		// One file per app: its Application reads just this file (directory.include).
+		file := workloadFile(a.Name)
+		t.add(file, serviceAccount(m, a))
 		if len(a.Files) > 0 {
-			t.add(dir+"configmap.yaml", filesConfigMap(m, a))
+			t.add(file, filesConfigMap(m, a))
 		}
-		t.add(dir+"deployment.yaml", deployment(m, a))
-		t.add(dir+"service.yaml", service(m, a))
+		t.add(file, deployment(m, a), service(m, a))
 	}
 	return nil
 }
+
+// workloadFile is the file holding an app's objects; the file name is its
+// Application's directory.include.
+func workloadFile(app string) string { return DirWorkloads + "/" + app + ".yaml" }
 
 func appLabels(a model.App) map[string]string {
 	return map[string]string{model.LabelName: a.Name}
