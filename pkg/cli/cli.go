@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/krm-gen/krm-gen/pkg/krmfn"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
@@ -59,8 +57,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
-			if err := framework.Execute(krmfn.Processor{}, rw); err != nil {
+			if err := krmfn.Execute(stdin, stdout); err != nil {
 				return &exitError{ExitInvalid, err}
 			}
 			return nil

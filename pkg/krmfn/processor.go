@@ -82,20 +82,65 @@ func (Processor) Process(rl *framework.ResourceList) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", r.Path, err)
 			}
-			rn := yaml.NewRNode(n)
 			p := path.Join(o.Dir, r.Path)
-			if err := rn.PipeE(yaml.SetAnnotation(kioutil.PathAnnotation, p)); err != nil {
-				return err
-			}
-			if err := rn.PipeE(yaml.SetAnnotation(kioutil.IndexAnnotation, strconv.Itoa(index[p]))); err != nil {
-				return err
-			}
+			i := strconv.Itoa(index[p])
 			index[p]++
-			items = append(items, rn)
+			//lint:ignore SA1019 older kustomize and kpt releases read only the legacy annotations
+			legacyPath, legacyIndex := kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation
+			if err := setAnnotations(n, kioutil.PathAnnotation, p, kioutil.IndexAnnotation, i, legacyPath, p, legacyIndex, i); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			items = append(items, yaml.NewRNode(n))
 		}
 	}
 	rl.Items = items
 	return nil
+}
+
+// setAnnotations sets annotations (key, value pairs) on an object's node as
+// kyaml's SetAnnotation does (appended, values single-quoted), without its
+// per-call path lookups. Setting the internal and legacy path/index annotations
+// together leaves kio.ReconcileInternalAnnotations nothing to add.
+func setAnnotations(obj *yaml.Node, kv ...string) error {
+	meta := mappingField(obj, "metadata")
+	if meta == nil {
+		return fmt.Errorf("object has no metadata")
+	}
+	annos := mappingField(meta, "annotations")
+	if annos == nil {
+		annos = &yaml.Node{Kind: yaml.MappingNode}
+		meta.Content = append(meta.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "annotations"}, annos)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: kv[i+1], Style: yaml.SingleQuotedStyle}
+		if j := fieldIndex(annos, kv[i]); j >= 0 {
+			annos.Content[j+1] = v
+			continue
+		}
+		annos.Content = append(annos.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[i]}, v)
+	}
+	return nil
+}
+
+// mappingField is the mapping value of key in mapping m, or nil.
+func mappingField(m *yaml.Node, key string) *yaml.Node {
+	if i := fieldIndex(m, key); i >= 0 && m.Content[i+1].Kind == yaml.MappingNode {
+		return m.Content[i+1]
+	}
+	return nil
+}
+
+// fieldIndex is the index of key in mapping m's Content, or -1.
+func fieldIndex(m *yaml.Node, key string) int {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return -1
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
 }
 
 func result(d schema.Diagnostic) *framework.Result {

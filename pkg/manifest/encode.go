@@ -612,7 +612,9 @@ const (
 // scalar emits a scalar; simpleKey says it is a mapping key.
 func (e *emitter) scalar(n *yaml.Node, simpleKey, inSeqItem bool) {
 	v := n.Value
-	if n.Style&^yaml.LiteralStyle != 0 {
+	// Styles a node may ask for (kyaml asks for single quotes when it sets an annotation).
+	requested := yaml.LiteralStyle | yaml.SingleQuotedStyle | yaml.DoubleQuotedStyle
+	if n.Style&^requested != 0 {
 		unsupported()
 	}
 	// Tag: yaml.v3 drops it when the plain value resolves to it, and quotes a !!str
@@ -623,7 +625,7 @@ func (e *emitter) scalar(n *yaml.Node, simpleKey, inSeqItem bool) {
 	case "!!str":
 		// Like yaml.v3, also quote what YAML 1.1 readers (sigs.k8s.io/yaml: kubectl,
 		// Argo CD) would take for a bool or a base-60 number: "on", "y", "NO", "1:20".
-		if n.Style&yaml.LiteralStyle == 0 && (resolveTag(v) != "!!str" || yaml11Ambiguous(v)) {
+		if n.Style == 0 && (resolveTag(v) != "!!str" || yaml11Ambiguous(v)) {
 			forceQuoting = true
 		}
 	case "!!int", "!!float", "!!bool":
@@ -636,6 +638,10 @@ func (e *emitter) scalar(n *yaml.Node, simpleKey, inSeqItem bool) {
 	a := analyzeScalar(v)
 	style := plainStyle
 	switch {
+	case n.Style&yaml.DoubleQuotedStyle != 0:
+		style = doubleQuotedStyle
+	case n.Style&yaml.SingleQuotedStyle != 0:
+		style = singleQuotedStyle
 	case n.Style&yaml.LiteralStyle != 0, strings.Contains(v, "\n"):
 		style = literalStyle
 	case forceQuoting:

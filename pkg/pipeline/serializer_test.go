@@ -162,6 +162,12 @@ func checkSerializer(t *testing.T, name string, objs ...any) {
 		}
 		nodes[i] = n
 	}
+	checkWrite(t, name, nodes...)
+}
+
+// checkWrite: manifest.Write writes nodes as yaml.v3 does (with YAML 1.1 quoting).
+func checkWrite(t *testing.T, name string, nodes ...*yaml.Node) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := manifest.Write(&buf, nodes...); err != nil {
 		t.Fatalf("%s: %v", name, err)
@@ -268,5 +274,32 @@ func TestSerializerMatchesReferenceRandom(t *testing.T) {
 			objs[j] = m
 		}
 		checkSerializer(t, fmt.Sprintf("random case %d", i), objs...)
+		// The same nodes with the quoting styles kyaml and hand-built nodes ask for.
+		nodes := make([]*yaml.Node, len(objs))
+		for j, obj := range objs {
+			n, err := manifest.Encode(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			setStyles(n, rng)
+			nodes[j] = n
+		}
+		checkWrite(t, fmt.Sprintf("random case %d, quoting styles", i), nodes...)
+	}
+}
+
+// setStyles asks for single or double quotes on some of the scalars under n.
+func setStyles(n *yaml.Node, rng *rand.Rand) {
+	if n.Kind == yaml.ScalarNode {
+		switch rng.IntN(4) {
+		case 0:
+			n.Style = yaml.SingleQuotedStyle
+		case 1:
+			n.Style = yaml.DoubleQuotedStyle
+		}
+		return
+	}
+	for _, c := range n.Content {
+		setStyles(c, rng)
 	}
 }
