@@ -313,9 +313,10 @@ func TestBenchSpecValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An Application and a workload file per app, the rest per namespace.
-	if len(files) < 2*n {
-		t.Errorf("rendered %d files, want at least %d", len(files), 2*n)
+	// A workload file per app, the rest per namespace: fewer files keep fresh
+	// renders off the file system's slow path (BENCHMARKS.md).
+	if len(files) < n || len(files) >= 2*n {
+		t.Errorf("rendered %d files, want one per app (%d) plus a few per namespace", len(files), n)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
+	"github.com/krm-gen/krm-gen/pkg/schema"
 	"github.com/krm-gen/krm-gen/pkg/writer"
 )
 
@@ -57,7 +58,13 @@ func renderSpec(tb testing.TB, data []byte, name string) ([]pipeline.Output, map
 	if res.Platform == nil {
 		tb.Fatalf("%s is invalid:\n%v", name, res.Diagnostics)
 	}
-	outs, err := pipeline.Render(res.Platform)
+	return renderPlatform(tb, res.Platform)
+}
+
+// renderPlatform renders a loaded platform: its outputs and their files.
+func renderPlatform(tb testing.TB, p *schema.Platform) ([]pipeline.Output, map[string][]byte) {
+	tb.Helper()
+	outs, err := pipeline.Render(p)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -125,14 +132,7 @@ func TestSpecOrderDoesNotMatter(t *testing.T) {
 			}
 			slices.Reverse(s.Apps)
 			slices.Reverse(s.Routes)
-			outs, err := pipeline.Render(res.Platform)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := pipeline.Files(outs)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, got := renderPlatform(t, res.Platform)
 			if len(got) != len(want) {
 				t.Fatalf("%d files, want %d", len(got), len(want))
 			}

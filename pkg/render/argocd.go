@@ -1,8 +1,10 @@
 package render
 
 import (
+	"cmp"
 	corev1 "k8s.io/api/core/v1"
 	"path"
+	"slices"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -92,17 +94,23 @@ func argoCD(m *model.Model, t *Tree) error {
 	t.add(DirArgoCD+"/gateway.yaml", dirApp(m, "gateway", platformProject(m), gwNS, DirGateway, WaveGateway))
 	t.add(DirArgoCD+"/security.yaml", dirApp(m, "security", meshProject(m), model.IstioSystemNamespace, DirSecurity, WaveGateway))
 	t.add(DirArgoCD+"/routes.yaml", dirApp(m, "routes", platformProject(m), gwNS, DirRoutes, WaveRoutes))
-	for _, a := range m.Apps {
+	// One file per namespace holds its apps' Applications, sorted by app name (a big
+	// platform is thousands of apps: a file each would double the files of the tree).
+	apps := slices.SortedStableFunc(slices.Values(m.Apps), func(a, b model.App) int { return cmp.Compare(a.Name, b.Name) })
+	for _, a := range apps {
 		name := "app-" + a.Name
 		if a.Health {
 			name = "health"
 		}
 		app := dirApp(m, name, platformProject(m), a.Namespace, DirWorkloads, WaveWorkloads)
 		app.Spec.Source.Directory = &argocd.ApplicationSourceDirectory{Include: path.Base(workloadFile(a.Name))}
-		t.add(DirArgoCD+"/"+name+".yaml", app)
+		t.add(appsFile(a.Namespace), app)
 	}
 	return nil
 }
+
+// appsFile holds the Applications of the apps in namespace ns.
+func appsFile(ns string) string { return DirArgoCD + "/apps-" + ns + ".yaml" }
 
 func certManagerWanted(m *model.Model) bool {
 	h := m.Gateway.HTTPS
