@@ -8,8 +8,8 @@ BENCHTIME ?= 1s
 
 bench: bench-go bench-process ## benchmarks: Go (ns/op, B/op, allocs/op) and whole process vs kustomize
 
-bench-go: ## Go benchmarks of decode+validate+render+serialize (1, 100, 1000, 5000 apps)
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./pkg/pipeline/
+bench-go: ## Go benchmarks of decode+validate+render+serialize (1, 100, 1000, 5000 apps) and of the KRM function
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./pkg/pipeline/ ./pkg/krmfn/
 
 bench-process: ## whole-process comparison with kustomize (RUNS=7; BENCH_ONLY=eks,apps,exec,startup)
 	hack/bench.sh
