@@ -17,8 +17,8 @@ import (
 // (read with kyaml, process, attach the results) but writes the items with
 // manifest.Write: kyaml's writer re-encodes the whole list through yaml.v3, which
 // was over half of the function's run time (BENCHMARKS.md). The output is what
-// framework.Execute writes, except that strings YAML 1.1 reads as booleans are quoted, as in the
-// rendered files (TestExecuteMatchesFramework).
+// framework.Execute writes, except that strings YAML 1.1 reads as booleans are
+// quoted, as in the rendered files (TestExecuteMatchesFramework).
 func Execute(in io.Reader, out io.Writer) error {
 	rw := &kio.ByteReadWriter{Reader: in, KeepReaderAnnotations: true}
 	rl := framework.ResourceList{}
@@ -58,10 +58,10 @@ func Execute(in io.Reader, out io.Writer) error {
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 	if err := writeResourceList(bw, rw, rl.Items, results); err != nil {
-		return err
+		return fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return err
+		return fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	return procErr
 }
