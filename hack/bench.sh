@@ -226,12 +226,17 @@ if want exec; then
 	fi
 	# A do-nothing function: it prints the output krm-gen gave for the same input, so
 	# exec-kustomize minus exec-kustomize-noop is krm-gen's own share of the exec path.
-	printf '#!/bin/sh\ntee %s | %s | tee %s\n' "$work/fn-in.yaml" "$krmgen" "$work/fn-out.yaml" >"$work/fn-capture"
-	printf '#!/bin/sh\ncat %s\n' "$work/fn-out.yaml" >"$work/fn-noop"
+	printf '#!/usr/bin/env bash\nset -o pipefail\ntee %s | %s | tee %s\n' "$work/fn-in.yaml" "$krmgen" "$work/fn-out.yaml" >"$work/fn-capture"
+	printf '#!/bin/sh\nexec cat %s\n' "$work/fn-out.yaml" >"$work/fn-noop"
 	chmod +x "$work/fn-capture" "$work/fn-noop"
 	KRM_GEN_BIN=$work/fn-capture "$kustomize" build --enable-alpha-plugins --enable-exec blueprints/eks >/dev/null
+	if [ ! -s "$work/fn-out.yaml" ]; then
+		echo "bench: capturing krm-gen's function output failed" >&2
+		exit 1
+	fi
+	# Both kustomize runs go through env, so that only the function differs.
 	round_robin "$RUNS" \
-		exec-kustomize "$kustomize build --enable-alpha-plugins --enable-exec blueprints/eks" \
+		exec-kustomize "env KRM_GEN_BIN=$krmgen $kustomize build --enable-alpha-plugins --enable-exec blueprints/eks" \
 		exec-kustomize-noop "env KRM_GEN_BIN=$work/fn-noop $kustomize build --enable-alpha-plugins --enable-exec blueprints/eks" \
 		exec-kustomize-static "$kustomize build $work/eks-static" \
 		exec-function "$krmgen <$work/fn-in.yaml"

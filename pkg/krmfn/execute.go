@@ -15,10 +15,11 @@ import (
 // Execute runs the function (Processor) on the ResourceList read from in and
 // writes the resulting ResourceList to out. It does what framework.Execute does
 // (read with kyaml, process, attach the results) but writes the items with
-// manifest.Write: kyaml's writer re-encodes the whole list through yaml.v3, which
-// was over half of the function's run time (BENCHMARKS.md). The output is what
-// framework.Execute writes, except that strings YAML 1.1 reads as booleans are
-// quoted, as in the rendered files (TestExecuteMatchesFramework).
+// manifest.Write: kyaml's writer copies the items and re-encodes the whole list
+// through yaml.v3, 44% of the function's CPU (BENCHMARKS.md). The output is what
+// framework.Execute writes, except that strings YAML 1.1 reads as booleans or
+// base-60 numbers are quoted, as in the rendered files, and that a single bare
+// item is never written as JSON (TestExecuteMatchesFramework).
 func Execute(in io.Reader, out io.Writer) error {
 	rw := &kio.ByteReadWriter{Reader: in, KeepReaderAnnotations: true}
 	rl := framework.ResourceList{}
@@ -28,25 +29,21 @@ func Execute(in io.Reader, out io.Writer) error {
 	}
 	rl.FunctionConfig = rw.FunctionConfig
 	// kyaml's reconciliation writes the path/index annotations in the form(s) the
-	// input items use. Without input items (a kustomize generator) it would keep both
-	// forms, which Processor sets anyway: nothing to reconcile.
-	inputItems := len(rl.Items) > 0
+	// input items use (kustomize passes the spec itself as an item, with both).
 	annos, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
 	if err != nil {
 		return err
 	}
 	procErr := Processor{}.Process(&rl)
-	if inputItems {
-		if err := kio.ReconcileInternalAnnotations(rl.Items, annos); err != nil {
-			return err
-		}
+	if err := kio.ReconcileInternalAnnotations(rl.Items, annos); err != nil {
+		return err
 	}
 	for _, it := range rl.Items {
 		if err := yaml.ClearEmptyAnnotations(it); err != nil {
 			return err
 		}
 	}
-	var results *yaml.RNode
+	results := rw.Results // the input's, unless the function has its own (as framework.Execute)
 	if len(rl.Results) > 0 {
 		b, err := yaml.Marshal(rl.Results)
 		if err != nil {
@@ -102,4 +99,4 @@ func writeResourceList(w io.Writer, rw *kio.ByteReadWriter, items []*yaml.RNode,
 	return enc.Close()
 }
 
-func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }

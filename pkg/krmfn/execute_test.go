@@ -14,9 +14,9 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/krmfn"
 )
 
-// resourceListInput is a ResourceList as kustomize sends it: the spec file as the
-// functionConfig, and items (a YAML sequence, "" for none).
-func resourceListInput(tb testing.TB, specFile, items string) []byte {
+// resourceListInput is a ResourceList with the spec file as the functionConfig,
+// items (a YAML sequence, "" for none) and extra top-level fields (e.g. results).
+func resourceListInput(tb testing.TB, specFile, items, extra string) []byte {
 	tb.Helper()
 	spec, err := os.ReadFile(specFile)
 	if err != nil {
@@ -36,19 +36,55 @@ func resourceListInput(tb testing.TB, specFile, items string) []byte {
 			in.Write(line)
 		}
 	}
+	in.WriteString(extra)
 	return in.Bytes()
 }
 
+// kustomizeInput is the ResourceList kustomize (v5, exec generator) sends: the spec
+// as the functionConfig and, annotated, as the one item.
+func kustomizeInput(tb testing.TB, specFile string) []byte {
+	tb.Helper()
+	spec, err := os.ReadFile(specFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fc, err := yaml.Parse(string(spec))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	item := fc.Copy()
+	for _, kv := range [][2]string{
+		{"config.kubernetes.io/local-config", "true"},
+		{"config.kubernetes.io/index", "0"},
+		{"internal.config.kubernetes.io/index", "0"},
+		{"internal.config.kubernetes.io/annotations-migration-resource-id", "0"},
+		{"internal.config.kubernetes.io/id", "1"},
+		{"config.k8s.io/id", "1"},
+	} {
+		if err := item.PipeE(yaml.SetAnnotation(kv[0], kv[1])); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var b bytes.Buffer
+	w := kio.ByteWriter{Writer: &b, KeepReaderAnnotations: true, FunctionConfig: fc,
+		WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion}
+	if err := w.Write([]*yaml.RNode{item}); err != nil {
+		tb.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 // TestExecuteMatchesFramework: Execute writes byte for byte what kyaml's
-// framework.Execute writes, for valid specs, invalid ones (results) and items
-// passed through (with comments, which take yaml.v3's path). The one expected
+// framework.Execute writes, for valid specs and invalid ones (results), with no
+// items, kustomize's input, an item passed through (with comments, which takes
+// yaml.v3's path) and results already in the input. The one expected
 // difference: strings YAML 1.1 reads as booleans ("on", "y") are quoted, so for the
 // spec that has them (quoted) the two outputs must hold the same values.
 func TestExecuteMatchesFramework(t *testing.T) {
 	quoted := "../../testdata/golden/cross-namespace/platform.yaml"
 	specs, _ := filepath.Glob("../../blueprints/*/platform.yaml")
 	specs = append(specs, quoted, "../../testdata/invalid/unknown-field-suggestion.yaml")
-	items := []string{"", `- apiVersion: v1
+	passedThrough := `- apiVersion: v1
   kind: ConfigMap
   metadata:
     name: mine # a comment
@@ -56,15 +92,20 @@ func TestExecuteMatchesFramework(t *testing.T) {
     script: |
       #!/bin/sh
       echo hi
-`}
+`
 	for _, spec := range specs {
-		for i, it := range items {
-			in := resourceListInput(t, spec, it)
+		inputs := map[string][]byte{
+			"no items":             resourceListInput(t, spec, "", ""),
+			"kustomize":            kustomizeInput(t, spec),
+			"item passed through":  resourceListInput(t, spec, passedThrough, ""),
+			"results in the input": resourceListInput(t, spec, "", "results:\n- message: from an earlier function\n  severity: info\n"),
+		}
+		for i, in := range inputs {
 			var want, got bytes.Buffer
 			wantErr := framework.Execute(krmfn.Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &want, KeepReaderAnnotations: true})
 			gotErr := krmfn.Execute(bytes.NewReader(in), &got)
 			if (wantErr == nil) != (gotErr == nil) {
-				t.Errorf("%s (items %d): error %v, framework.Execute: %v", spec, i, gotErr, wantErr)
+				t.Errorf("%s (%s): error %v, framework.Execute: %v", spec, i, gotErr, wantErr)
 			}
 			if spec == quoted {
 				if got.String() == want.String() {
@@ -78,12 +119,12 @@ func TestExecuteMatchesFramework(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !reflect.DeepEqual(g, w) {
-					t.Errorf("%s (items %d): output holds other values than framework.Execute's", spec, i)
+					t.Errorf("%s (%s): output holds other values than framework.Execute's", spec, i)
 				}
 				continue
 			}
 			if got.String() != want.String() {
-				t.Errorf("%s (items %d): output differs from framework.Execute:\n--- got\n%s\n--- want\n%s", spec, i, got.String(), want.String())
+				t.Errorf("%s (%s): output differs from framework.Execute:\n--- got\n%s\n--- want\n%s", spec, i, got.String(), want.String())
 			}
 		}
 	}
