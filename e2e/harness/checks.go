@@ -144,20 +144,33 @@ func (k *checker) gateways(ctx context.Context) {
 	}
 }
 
-func (k *checker) listenerCond(ctx context.Context, g *unstructured.Unstructured, listener, typ, want string) error {
+// listenerConditions reads the live Gateway's status conditions of one listener;
+// found is false when the Gateway has no status for it yet.
+func (k *checker) listenerConditions(ctx context.Context, g *unstructured.Unstructured, listener string) (conds []any, found bool, err error) {
 	live, err := k.c.Get(ctx, gvkGateway, g.GetNamespace(), g.GetName())
 	if err != nil || live == nil {
-		return fmt.Errorf("get %s: %v", objID(g), err)
+		return nil, false, fmt.Errorf("get %s: %v", objID(g), err)
 	}
 	ls, _, _ := unstructured.NestedSlice(live.Object, "status", "listeners")
 	for _, l := range ls {
 		lm, _ := l.(map[string]any)
 		if lm["name"] == listener {
 			conds, _ := lm["conditions"].([]any)
-			return wantCond(conds, typ, want)
+			return conds, true, nil
 		}
 	}
-	return &condErr{"NoStatus", fmt.Sprintf("no status for listener %s", listener)}
+	return nil, false, nil
+}
+
+func (k *checker) listenerCond(ctx context.Context, g *unstructured.Unstructured, listener, typ, want string) error {
+	conds, found, err := k.listenerConditions(ctx, g, listener)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return &condErr{"NoStatus", fmt.Sprintf("no status for listener %s", listener)}
+	}
+	return wantCond(conds, typ, want)
 }
 
 type parentRef struct{ Group, Kind, Namespace, Name, SectionName string }
@@ -790,23 +803,18 @@ func (k *checker) grantUsers(rg *unstructured.Unstructured) []grantUser {
 }
 
 func (k *checker) listenerReason(ctx context.Context, g *unstructured.Unstructured, listener, typ, reason string) error {
-	live, err := k.c.Get(ctx, gvkGateway, g.GetNamespace(), g.GetName())
-	if err != nil || live == nil {
-		return fmt.Errorf("get %s: %v", objID(g), err)
+	conds, found, err := k.listenerConditions(ctx, g, listener)
+	if err != nil {
+		return err
 	}
-	ls, _, _ := unstructured.NestedSlice(live.Object, "status", "listeners")
-	for _, l := range ls {
-		lm, _ := l.(map[string]any)
-		if lm["name"] == listener {
-			conds, _ := lm["conditions"].([]any)
-			c, _ := findCondition(conds, typ)
-			if c.Reason != reason {
-				return &condErr{c.Reason, fmt.Sprintf("%s reason %s (want %s): %s", typ, c.Reason, reason, c.Message)}
-			}
-			return nil
-		}
+	if !found {
+		return &condErr{"NoStatus", "no listener status"}
 	}
-	return &condErr{"NoStatus", "no listener status"}
+	c, _ := findCondition(conds, typ)
+	if c.Reason != reason {
+		return &condErr{c.Reason, fmt.Sprintf("%s reason %s (want %s): %s", typ, c.Reason, reason, c.Message)}
+	}
+	return nil
 }
 
 // unlabelledRoute attaches a probe HTTPRoute from a namespace krm-gen did not label to
