@@ -4,7 +4,9 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -92,8 +94,8 @@ type Model struct {
 	Pools       map[string]Placement
 	Gateway     Gateway
 	Namespaces  []Namespace
-	Apps        []App
-	Routes      []Route
+	Apps        []App   // by name, so no output depends on the spec's order
+	Routes      []Route // by namespace, then name
 	Grants      []Grant
 	Environment string // "" for the base spec
 	TreePath    string // repository path of the rendered tree (spec.git.path[/env])
@@ -131,7 +133,11 @@ func Build(p *schema.Platform) *Model {
 	for _, a := range s.Apps {
 		m.Apps = append(m.Apps, App{App: a, Placement: m.Pools[a.NodePool]})
 	}
+	slices.SortStableFunc(m.Apps, func(a, b App) int { return cmp.Compare(a.Name, b.Name) })
 	m.Routes = resolveRoutes(s)
+	slices.SortStableFunc(m.Routes, func(a, b Route) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
 	m.Grants = grants(m)
 	m.Namespaces = namespaces(m)
 	return m
@@ -299,17 +305,6 @@ func (m *Model) NamespaceNames() []string {
 	out := make([]string, len(m.Namespaces))
 	for i, ns := range m.Namespaces {
 		out[i] = ns.Name
-	}
-	return out
-}
-
-// AppsIn returns the apps rendered into namespace ns.
-func (m *Model) AppsIn(ns string) []App {
-	var out []App
-	for _, a := range m.Apps {
-		if a.Namespace == ns {
-			out = append(out, a)
-		}
 	}
 	return out
 }

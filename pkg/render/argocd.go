@@ -1,12 +1,10 @@
 package render
 
 import (
-	"cmp"
-	corev1 "k8s.io/api/core/v1"
 	"path"
-	"slices"
 	"strconv"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/krm-gen/krm-gen/pkg/argocd"
@@ -94,10 +92,9 @@ func argoCD(m *model.Model, t *Tree) error {
 	t.add(DirArgoCD+"/gateway.yaml", dirApp(m, "gateway", platformProject(m), gwNS, DirGateway, WaveGateway))
 	t.add(DirArgoCD+"/security.yaml", dirApp(m, "security", meshProject(m), model.IstioSystemNamespace, DirSecurity, WaveGateway))
 	t.add(DirArgoCD+"/routes.yaml", dirApp(m, "routes", platformProject(m), gwNS, DirRoutes, WaveRoutes))
-	// One file per namespace holds its apps' Applications, sorted by app name (a big
-	// platform is thousands of apps: a file each would double the files of the tree).
-	apps := slices.SortedStableFunc(slices.Values(m.Apps), func(a, b model.App) int { return cmp.Compare(a.Name, b.Name) })
-	for _, a := range apps {
+	// One file per namespace holds its apps' Applications (a big platform is thousands
+	// of apps: a file each would double the files of the tree).
+	for _, a := range m.Apps {
 		name := "app-" + a.Name
 		if a.Health {
 			name = "health"

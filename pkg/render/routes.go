@@ -1,10 +1,8 @@
 package render
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
-	"slices"
 
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -20,12 +18,8 @@ const maxGrantTargets = 16
 
 func routes(m *model.Model, t *Tree) error {
 	redirect := m.Gateway.HTTP != nil && m.Gateway.HTTP.RedirectToHTTPS
-	// One file per namespace; the routes in it sorted by name, so that reordering the
-	// spec does not reorder the file.
-	sorted := slices.SortedStableFunc(slices.Values(m.Routes), func(a, b model.Route) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
-	for _, r := range sorted {
+	// One file per namespace (the model lists routes by namespace and name).
+	for _, r := range m.Routes {
 		// With the redirect on, app routes attach to HTTPS only; the health route stays
 		// on every listener so the load balancer's probe is answered either way.
 		section := ""

@@ -1,9 +1,6 @@
 package render
 
 import (
-	"cmp"
-	"slices"
-
 	apisecurity "istio.io/api/security/v1"
 	apitype "istio.io/api/type/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -32,9 +29,7 @@ func security(m *model.Model, t *Tree) error {
 		}
 		t.add(securityFile(ns.Name), authorizationPolicy(m, ns.Name))
 	}
-	// Sorted by app name, so that reordering the spec does not reorder the files.
-	apps := slices.SortedStableFunc(slices.Values(m.Apps), func(a, b model.App) int { return cmp.Compare(a.Name, b.Name) })
-	for _, a := range apps {
+	for _, a := range m.Apps {
 		if len(a.AllowFrom) > 0 {
 			t.add(securityFile(a.Namespace), appCallersPolicy(m, a))
 		}
