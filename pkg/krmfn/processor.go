@@ -113,7 +113,7 @@ func setAnnotations(obj *yaml.Node, kv ...string) error {
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		v := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: kv[i+1], Style: yaml.SingleQuotedStyle}
-		if j := fieldIndex(annos, kv[i]); j >= 0 {
+		if j := manifest.FieldIndex(annos, kv[i]); j >= 0 {
 			annos.Content[j+1] = v
 			continue
 		}
@@ -124,23 +124,10 @@ func setAnnotations(obj *yaml.Node, kv ...string) error {
 
 // mappingField is the mapping value of key in mapping m, or nil.
 func mappingField(m *yaml.Node, key string) *yaml.Node {
-	if i := fieldIndex(m, key); i >= 0 && m.Content[i+1].Kind == yaml.MappingNode {
+	if i := manifest.FieldIndex(m, key); i >= 0 && m.Content[i+1].Kind == yaml.MappingNode {
 		return m.Content[i+1]
 	}
 	return nil
-}
-
-// fieldIndex is the index of key in mapping m's Content, or -1.
-func fieldIndex(m *yaml.Node, key string) int {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return -1
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return i
-		}
-	}
-	return -1
 }
 
 func result(d schema.Diagnostic) *framework.Result {

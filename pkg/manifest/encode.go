@@ -41,14 +41,24 @@ func Encode(obj any) (*yaml.Node, error) {
 
 // hoist moves key to the front of mapping m.
 func hoist(m *yaml.Node, key string) {
+	if i := FieldIndex(m, key); i >= 0 {
+		k, v := m.Content[i], m.Content[i+1]
+		copy(m.Content[2:i+2], m.Content[:i])
+		m.Content[0], m.Content[1] = k, v
+	}
+}
+
+// FieldIndex is the index of key in mapping m's Content (the value is at +1), or -1.
+func FieldIndex(m *yaml.Node, key string) int {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return -1
+	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			k, v := m.Content[i], m.Content[i+1]
-			copy(m.Content[2:i+2], m.Content[:i])
-			m.Content[0], m.Content[1] = k, v
-			return
+			return i
 		}
 	}
+	return -1
 }
 
 // decodeJSON converts one JSON document (as encoding/json writes it) into YAML
@@ -1001,11 +1011,8 @@ func Patch(obj any) (string, error) {
 		return "{}\n", nil
 	}
 	n = pruneZero(n)
-	for i := 0; n != nil && i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "status" {
-			n.Content = append(n.Content[:i], n.Content[i+2:]...)
-			break
-		}
+	if i := FieldIndex(n, "status"); i >= 0 {
+		n.Content = append(n.Content[:i], n.Content[i+2:]...)
 	}
 	if n == nil || len(n.Content) == 0 {
 		return "{}\n", nil
