@@ -58,10 +58,10 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 	for _, spec := range append(specs, golden...) {
 		data, _ := os.ReadFile(spec)
 		res := pipeline.Load(data, spec)
-		if res.Platform == nil {
+		if !res.Valid() {
 			t.Fatalf("%s: %v", spec, res.Diagnostics)
 		}
-		outs, err := pipeline.Render(res.Platform)
+		outs, err := pipeline.Render(res.Trees)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -129,11 +129,11 @@ func load(file string, stderr io.Writer) (map[string][]byte, error) {
 	for _, d := range res.Diagnostics {
 		fmt.Fprintln(stderr, d.String())
 	}
-	if res.Platform == nil {
+	if !res.Valid() {
 		n := len(res.Diagnostics.Errors())
 		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %d error%s; nothing written", file, n, plural(n))}
 	}
-	outputs, err := pipeline.Render(res.Platform)
+	outputs, err := pipeline.Render(res.Trees)
 	if err != nil {
 		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
 	}

@@ -43,10 +43,10 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	for _, d := range res.Diagnostics {
 		rl.Results = append(rl.Results, result(d))
 	}
-	if res.Platform == nil {
+	if !res.Valid() {
 		return rl.Results
 	}
-	outputs, err := pipeline.Render(res.Platform)
+	outputs, err := pipeline.Render(res.Trees)
 	if err != nil {
 		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error(), File: &framework.File{Path: file}})
 		return rl.Results

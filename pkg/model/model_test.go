@@ -39,8 +39,8 @@ func platform() *schema.Platform {
 	p.Spec.Git = schema.Git{RepoURL: "https://example.com/r.git", Path: "out/t"}
 	p.Spec.Gateway.HTTPS = &schema.HTTPSListener{}
 	p.Spec.Apps = []schema.App{
-		{Name: "a", Namespace: "ns-a", Image: "x:1", Port: 80},
-		{Name: "b", Namespace: "ns-b", Image: "x:1", Port: 81},
+		{Name: "a", Namespace: "ns-a", Workload: schema.Workload{Image: "x:1", Port: 80}},
+		{Name: "b", Namespace: "ns-b", Workload: schema.Workload{Image: "x:1", Port: 81}},
 	}
 	p.Spec.Routes = []schema.Route{
 		{Path: "/a", App: "a"},                     // same namespace: no grant
@@ -53,7 +53,7 @@ func platform() *schema.Platform {
 }
 
 func TestGrantsOnlyForCrossNamespaceReferences(t *testing.T) {
-	m := Build(platform())
+	m := Build(platform(), "")
 	if len(m.Grants) != 1 {
 		t.Fatalf("grants %+v, want one", m.Grants)
 	}
@@ -64,11 +64,11 @@ func TestGrantsOnlyForCrossNamespaceReferences(t *testing.T) {
 }
 
 func TestNamespacesAndGatewayIdentity(t *testing.T) {
-	m := Build(platform())
+	m := Build(platform(), "")
 	var names []string
 	for _, ns := range m.Namespaces {
 		names = append(names, ns.Name)
-		if !ns.Ambient {
+		if ns.Managed && ns.Labels[LabelDataplaneMode] != "ambient" {
 			t.Errorf("namespace %s not labelled ambient", ns.Name)
 		}
 	}
@@ -77,5 +77,41 @@ func TestNamespacesAndGatewayIdentity(t *testing.T) {
 	}
 	if m.Gateway.Principal != "cluster.local/ns/istio-ingress/sa/t-gateway-istio" {
 		t.Errorf("principal %s", m.Gateway.Principal)
+	}
+}
+
+// TestNamespacePodSecurityIsTheLowestOfItsApps: a namespace enforces the lowest level
+// any of its apps needs, whatever the apps' names (the health responder, which only
+// the model creates, included): before the fix the app sorting last by name won.
+func TestNamespacePodSecurityIsTheLowestOfItsApps(t *testing.T) {
+	for _, name := range []string{"abc", "zzz"} {
+		t.Run(name, func(t *testing.T) {
+			p := platform()
+			p.Spec.Apps = append(p.Spec.Apps, schema.App{
+				Name: name, Namespace: schema.DefaultHealthNamespace, PodSecurity: schema.PodSecurityBaseline,
+				Workload: schema.Workload{Image: "x:1", Port: 80, Replicas: 1},
+			})
+			m := Build(p, "")
+			for _, ns := range m.Namespaces {
+				want := schema.PodSecurityRestricted
+				if ns.Name == schema.DefaultHealthNamespace {
+					want = schema.PodSecurityBaseline
+				}
+				if ns.HasApps && (ns.PodSecurity != want || ns.Labels[LabelPSAEnforce] != string(want)) {
+					t.Errorf("namespace %s enforces %s (label %q), want %s", ns.Name, ns.PodSecurity, ns.Labels[LabelPSAEnforce], want)
+				}
+			}
+		})
+	}
+}
+
+func TestPodSecurityLowest(t *testing.T) {
+	r, b, p := schema.PodSecurityRestricted, schema.PodSecurityBaseline, schema.PodSecurityPrivileged
+	for _, tc := range []struct{ a, b, want schema.PodSecurityLevel }{
+		{r, r, r}, {r, b, b}, {b, r, b}, {b, p, p}, {p, r, p}, {p, p, p},
+	} {
+		if got := tc.a.Lowest(tc.b); got != tc.want {
+			t.Errorf("%s.Lowest(%s) = %s, want %s", tc.a, tc.b, got, tc.want)
+		}
 	}
 }

@@ -199,7 +199,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run(fmt.Sprintf("load/apps=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if pipeline.Load(spec, "bench.yaml").Platform == nil {
+				if !pipeline.Load(spec, "bench.yaml").Valid() {
 					b.Fatal("invalid")
 				}
 			}
@@ -208,12 +208,12 @@ func BenchmarkStages(b *testing.B) {
 		b.Run(fmt.Sprintf("render/apps=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := pipeline.Render(res.Platform); err != nil {
+				if _, err := pipeline.Render(res.Trees); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-		outputs, err := pipeline.Render(res.Platform)
+		outputs, err := pipeline.Render(res.Trees)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -262,13 +262,13 @@ func TestBenchSpecValid(t *testing.T) {
 	const n = 1000
 	spec := benchSpec(n)
 	res := pipeline.Load(spec, "bench.yaml")
-	if res.Platform == nil || len(res.Diagnostics) > 0 {
+	if !res.Valid() || len(res.Diagnostics) > 0 {
 		t.Fatalf("generated %d-app spec: %d diagnostics:\n%s", n, len(res.Diagnostics), res.Diagnostics)
 	}
-	if got := len(res.Platform.Spec.Apps); got != n {
+	if got := len(res.Spec.Spec.Apps); got != n {
 		t.Fatalf("apps = %d, want %d", got, n)
 	}
-	outputs, err := pipeline.Render(res.Platform)
+	outputs, err := pipeline.Render(res.Trees)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestBenchSpecValid(t *testing.T) {
 		for _, r := range o.Tree.Resources {
 			switch obj := r.Object.(type) {
 			case *gwv1.HTTPRoute:
-				if obj.Name == "https-redirect" || obj.Namespace == res.Platform.Spec.Health.Namespace {
+				if obj.Name == "https-redirect" || obj.Namespace == res.Trees[0].Model.Health.Namespace {
 					continue
 				}
 				routes++

@@ -23,13 +23,13 @@ func FuzzPipeline(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res := pipeline.Load(data, "fuzz.yaml")
-		if res.Platform == nil {
+		if !res.Valid() {
 			if !res.Diagnostics.HasErrors() {
 				t.Fatal("spec rejected without an error diagnostic")
 			}
 			return
 		}
-		outs, err := pipeline.Render(res.Platform)
+		outs, err := pipeline.Render(res.Trees)
 		if err != nil {
 			t.Fatalf("valid spec failed to render: %v", err)
 		}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
-	"github.com/krm-gen/krm-gen/pkg/schema"
 	"github.com/krm-gen/krm-gen/pkg/writer"
 )
 
@@ -55,16 +54,16 @@ func renderFile(t *testing.T, spec string) map[string][]byte {
 func renderSpec(tb testing.TB, data []byte, name string) ([]pipeline.Output, map[string][]byte) {
 	tb.Helper()
 	res := pipeline.Load(data, name)
-	if res.Platform == nil {
+	if !res.Valid() {
 		tb.Fatalf("%s is invalid:\n%v", name, res.Diagnostics)
 	}
-	return renderPlatform(tb, res.Platform)
+	return renderTrees(tb, res.Trees)
 }
 
-// renderPlatform renders a loaded platform: its outputs and their files.
-func renderPlatform(tb testing.TB, p *schema.Platform) ([]pipeline.Output, map[string][]byte) {
+// renderTrees renders resolved trees: their outputs and files.
+func renderTrees(tb testing.TB, trees []pipeline.Tree) ([]pipeline.Output, map[string][]byte) {
 	tb.Helper()
-	outs, err := pipeline.Render(p)
+	outs, err := pipeline.Render(trees)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -123,16 +122,20 @@ func TestSpecOrderDoesNotMatter(t *testing.T) {
 			data := readSpec(t, c.spec)
 			want := renderFile(t, c.spec)
 			res := pipeline.Load(data, c.spec)
-			if res.Platform == nil {
+			if !res.Valid() {
 				t.Fatalf("%s is invalid:\n%v", c.spec, res.Diagnostics)
 			}
-			s := &res.Platform.Spec
+			s := &res.Spec.Spec
 			if len(s.Apps) < 2 && len(s.Routes) < 2 {
 				t.Skip("fewer than two apps and routes")
 			}
 			slices.Reverse(s.Apps)
 			slices.Reverse(s.Routes)
-			_, got := renderPlatform(t, res.Platform)
+			trees, errs, _ := pipeline.Resolve(res.Spec)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			_, got := renderTrees(t, trees)
 			if len(got) != len(want) {
 				t.Fatalf("%d files, want %d", len(got), len(want))
 			}

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -19,13 +18,24 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
-// Result is a validated spec and its diagnostics (warnings only when Platform is set).
+// Result is a loaded spec: what it renders (when it is valid) and its diagnostics.
 type Result struct {
-	Platform    *schema.Platform
+	Spec        *schema.Platform // as written (nil when it could not be decoded)
+	Trees       []Tree           // what to render: one, or one per environment; nil on errors
 	Diagnostics schema.Diagnostics
 }
 
-// Load decodes, defaults and validates a spec file's bytes.
+// Valid reports whether the spec has no errors (its trees can be rendered).
+func (r Result) Valid() bool { return len(r.Trees) > 0 }
+
+// Tree is one rendered tree to be: a resolved model and the folder (relative to the
+// output directory) it goes in.
+type Tree struct {
+	Dir   string // "" for a spec without environments, else the environment name
+	Model *model.Model
+}
+
+// Load decodes, defaults, validates and resolves a spec file's bytes.
 func Load(data []byte, file string) Result {
 	p, pos, diags := schema.Decode(data, file)
 	if p == nil {
@@ -34,7 +44,7 @@ func Load(data []byte, file string) Result {
 	return check(p, pos, file, diags)
 }
 
-// LoadNode decodes, defaults and validates a spec already parsed as YAML.
+// LoadNode decodes, defaults, validates and resolves a spec already parsed as YAML.
 func LoadNode(n *yaml.Node, file string) Result {
 	p, pos, diags := schema.DecodeNode(n, file)
 	if p == nil {
@@ -43,73 +53,75 @@ func LoadNode(n *yaml.Node, file string) Result {
 	return check(p, pos, file, diags)
 }
 
-// check defaults and validates a decoded spec; decodeDiags are the structural
-// problems found while decoding, and semantic problems at or under their fields
-// (consequences of the dropped value) are not reported again.
-func check(p *schema.Platform, pos schema.Positions, file string, decodeDiags schema.Diagnostics) Result {
-	p.Default()
-	errs, warns := p.Validate()
-	for _, env := range sortedEnvs(p) {
-		ep, eerrs := p.ForEnvironment(env)
+// check resolves a decoded spec; decodeDiags are the structural problems found while
+// decoding, and semantic problems at or under their fields (consequences of the
+// dropped value) are not reported again.
+func check(spec *schema.Platform, pos schema.Positions, file string, decodeDiags schema.Diagnostics) Result {
+	trees, errs, warns := Resolve(spec)
+	diags := append(decodeDiags, schema.FromFieldErrors(withoutConsequences(errs, decodeDiags), schema.SeverityError, file, pos)...)
+	diags = append(diags, schema.FromFieldErrors(withoutConsequences(warns, decodeDiags), schema.SeverityWarning, file, pos)...)
+	diags.Sort()
+	if diags.HasErrors() {
+		return Result{Spec: spec, Diagnostics: diags}
+	}
+	return Result{Spec: spec, Trees: trees, Diagnostics: diags}
+}
+
+// Resolve defaults, validates and resolves a spec as written: the base spec, and each
+// environment's spec (the base with the environment's overrides, then defaulted). It
+// returns the trees to render and every error and warning, at the spec field that
+// causes it: problems of an environment's spec that an override causes are reported
+// at the override, problems the base spec already has once.
+func Resolve(spec *schema.Platform) (trees []Tree, errs, warns field.ErrorList) {
+	base := spec.DeepCopy()
+	base.Default()
+	errs, warns = base.Validate()
+	bm := model.Build(base, "")
+	errs = append(errs, bm.Check()...)
+	envs := sortedEnvs(base)
+	if len(envs) == 0 {
+		return []Tree{{Model: bm}}, errs, dedupe(warns)
+	}
+	baseErrs, baseWarns := errs, warns
+	for _, env := range envs {
+		ep, origins, eerrs := spec.Environment(env)
 		errs = append(errs, eerrs...)
 		if ep == nil {
 			continue
 		}
+		ep.Default()
 		ve, vw := ep.Validate()
-		errs = append(errs, inEnvironment(env, p.Spec.Environments[env], ve, errs)...)
-		warns = append(warns, inEnvironment(env, p.Spec.Environments[env], vw, warns)...)
+		m := model.Build(ep, env)
+		ve = append(ve, m.Check()...)
+		errs = append(errs, inEnvironment(env, origins, ve, baseErrs)...)
+		warns = append(warns, inEnvironment(env, origins, vw, baseWarns)...)
+		trees = append(trees, Tree{Dir: env, Model: m})
 	}
-	diags := append(decodeDiags, schema.FromFieldErrors(withoutConsequences(errs, decodeDiags), schema.SeverityError, file, pos)...)
-	diags = append(diags, schema.FromFieldErrors(withoutConsequences(dedupe(warns), decodeDiags), schema.SeverityWarning, file, pos)...)
-	diags.Sort()
-	if diags.HasErrors() {
-		return Result{Diagnostics: diags}
-	}
-	return Result{Platform: p, Diagnostics: diags}
+	return trees, dedupe(errs), dedupe(warns)
 }
 
-// inEnvironment maps problems of an environment's merged spec back to the
-// override that caused them (spec.environments[env].FIELD); problems the base spec
-// already has are dropped, the rest say which environment they come from.
-func inEnvironment(env string, o schema.Environment, errs, base field.ErrorList) field.ErrorList {
+// inEnvironment maps problems of an environment's merged spec back to the environment
+// field that caused them; problems the base spec already has are dropped, the rest say
+// which environment they come from.
+func inEnvironment(env string, origins schema.Origins, errs, base field.ErrorList) field.ErrorList {
 	known := map[string]bool{}
 	for _, e := range base {
 		known[e.Field+"\x00"+e.ErrorBody()] = true
 	}
-	ep := field.NewPath("spec", "environments").Key(env)
 	out := make(field.ErrorList, 0, len(errs))
 	for _, e := range errs {
 		c := *e
-		switch f := e.Field; {
-		case f == "metadata.name":
-			c.Field = ep.String()
-		case o.LoadBalancer != nil && strings.HasPrefix(f, "spec.gateway.loadBalancer"):
-			c.Field = ep.Child("loadBalancer").String() + strings.TrimPrefix(f, "spec.gateway.loadBalancer")
-		case o.Hostname != "" && f == "spec.gateway.hostname":
-			c.Field = ep.Child("hostname").String()
-		case len(o.Hostnames) > 0 && routeHostnames.MatchString(f):
-			c.Field = ep.Child("hostnames").String() + routeHostnames.ReplaceAllString(f, "")
-		case o.GatewayReplicas != 0 && (f == "spec.gateway.replicas" || f == "spec.gateway.maxReplicas"):
-			c.Field = ep.Child("gatewayReplicas").String()
-		case o.AppReplicas != 0 && appReplicas.MatchString(f):
-			c.Field = ep.Child("appReplicas").String()
-		case o.VPCCIDR != "" && f == "spec.network.vpcCIDR":
-			c.Field = ep.Child("vpcCIDR").String()
-		case o.CertificateSecret != "" && f == "spec.gateway.https.certificateSecret":
-			c.Field = ep.Child("certificateSecret").String()
-		case known[f+"\x00"+e.ErrorBody()]:
+		if f, ok := origins.Map(e.Field); ok {
+			c.Field = f
+		} else if known[e.Field+"\x00"+e.ErrorBody()] {
 			continue
+		} else {
+			c.Detail = fmt.Sprintf("%s (in environment %q)", c.Detail, env)
 		}
-		c.Detail = fmt.Sprintf("%s (in environment %q)", c.Detail, env)
 		out = append(out, &c)
 	}
-	return dedupe(out)
+	return out
 }
-
-var (
-	routeHostnames = regexp.MustCompile(`^spec\.routes\[\d+\]\.hostnames`)
-	appReplicas    = regexp.MustCompile(`^spec\.apps\[\d+\]\.replicas$`)
-)
 
 // withoutConsequences drops problems at or under (or above, for required-field
 // checks of the same object) a field that already failed to decode.
@@ -134,7 +146,7 @@ func withoutConsequences(errs field.ErrorList, decoded schema.Diagnostics) field
 	return out
 }
 
-// dedupe drops warnings repeated by every environment's merged spec.
+// dedupe drops problems repeated by several environments' specs.
 func dedupe(errs field.ErrorList) field.ErrorList {
 	seen := map[string]bool{}
 	var out field.ErrorList
@@ -163,29 +175,18 @@ type Output struct {
 	Tree *render.Tree
 }
 
-// Render renders a validated platform: one tree, or one per environment.
-func Render(p *schema.Platform) ([]Output, error) {
-	envs := sortedEnvs(p)
-	if len(envs) == 0 {
-		t, err := render.Render(model.Build(p))
+// Render renders the trees of a valid spec.
+func Render(trees []Tree) ([]Output, error) {
+	out := make([]Output, 0, len(trees))
+	for _, tr := range trees {
+		t, err := render.Render(tr.Model)
 		if err != nil {
+			if tr.Dir != "" {
+				err = fmt.Errorf("environment %s: %w", tr.Dir, err)
+			}
 			return nil, err
 		}
-		return []Output{{Tree: t}}, nil
-	}
-	out := make([]Output, 0, len(envs))
-	for _, env := range envs {
-		ep, errs := p.ForEnvironment(env)
-		if len(errs) > 0 {
-			return nil, errs.ToAggregate()
-		}
-		m := model.Build(ep)
-		m.Environment = env
-		t, err := render.Render(m)
-		if err != nil {
-			return nil, fmt.Errorf("environment %s: %w", env, err)
-		}
-		out = append(out, Output{Dir: env, Tree: t})
+		out = append(out, Output{Dir: tr.Dir, Tree: t})
 	}
 	return out, nil
 }

@@ -192,10 +192,10 @@ func TestSerializerMatchesReference(t *testing.T) {
 	}
 	for name, data := range specs {
 		res := pipeline.Load(data, name)
-		if res.Platform == nil {
+		if !res.Valid() {
 			t.Fatalf("%s: %s", name, res.Diagnostics)
 		}
-		outputs, err := pipeline.Render(res.Platform)
+		outputs, err := pipeline.Render(res.Trees)
 		if err != nil {
 			t.Fatal(err)
 		}

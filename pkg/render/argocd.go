@@ -35,22 +35,12 @@ const (
 	WaveWorkloads  = 6
 )
 
-// Project names.
-func bootstrapProject(m *model.Model) string { return m.Name + "-bootstrap" }
-func infraProject(m *model.Model) string     { return m.Name + "-infra" }
-func platformProject(m *model.Model) string  { return m.Name + "-platform" }
-func meshProject(m *model.Model) string      { return m.Name + "-mesh-policy" }
-
-// RootAppName is the name of the app-of-apps Application.
-func RootAppName(m *model.Model) string { return m.Name + "-root" }
-
 func argoCD(m *model.Model, t *Tree) error {
-	s := m.Spec.Spec
 	t.add(DirBootstrap+"/root-app.yaml", bootstrapProjectObj(m), rootApp(m))
 	t.add(DirArgoCD+"/projects.yaml", infraProjectObj(m), meshProjectObj(m), platformProjectObj(m))
 
 	t.add(DirArgoCD+"/gateway-api-crds.yaml", crdApp(m))
-	t.add(DirArgoCD+"/istio-base.yaml", istioApp(m, "istio-base", "base", WaveIstioBase, map[string]any{
+	t.add(DirArgoCD+"/istio-base.yaml", istioApp(m, model.PartIstioBase, "base", WaveIstioBase, map[string]any{
 		"profile":         "ambient",
 		"defaultRevision": "default",
 		// Render the webhook's failurePolicy as istiod sets it, so the app settles Synced.
@@ -70,7 +60,7 @@ func argoCD(m *model.Model, t *Tree) error {
 		"limits":   map[string]string{"cpu": "1", "memory": "1Gi"},
 	}
 	istiod["pilot"] = pilot
-	t.add(DirArgoCD+"/istiod.yaml", istioApp(m, "istiod", "istiod", WaveIstio, istiod))
+	t.add(DirArgoCD+"/istiod.yaml", istioApp(m, model.PartIstiod, "istiod", WaveIstio, istiod))
 	// istio-cni and ztunnel must run on every node, whatever taints pools get later:
 	// tolerate everything (Helm replaces lists, so this is the whole list).
 	daemonSet := func() map[string]any {
@@ -79,27 +69,23 @@ func argoCD(m *model.Model, t *Tree) error {
 	cni := daemonSet()
 	// appArmorProfile field instead of the annotation deprecated since Kubernetes 1.30.
 	cni["useAppArmorAnnotation"] = false
-	t.add(DirArgoCD+"/istio-cni.yaml", istioApp(m, "istio-cni", "cni", WaveIstio, cni))
-	t.add(DirArgoCD+"/ztunnel.yaml", istioApp(m, "ztunnel", "ztunnel", WaveIstio, daemonSet()))
-	if certManagerWanted(m) {
+	t.add(DirArgoCD+"/istio-cni.yaml", istioApp(m, model.PartIstioCNI, "cni", WaveIstio, cni))
+	t.add(DirArgoCD+"/ztunnel.yaml", istioApp(m, model.PartZtunnel, "ztunnel", WaveIstio, daemonSet()))
+	if m.Gateway.Certificate != nil {
 		t.add(DirArgoCD+"/cert-manager.yaml", certManagerApp(m))
 	}
 
-	gwNS := s.Gateway.Namespace
-	ns := dirApp(m, "namespaces", infraProject(m), gwNS, DirNamespaces, WaveNamespaces)
+	gwNS := m.Gateway.Namespace
+	ns := dirApp(m, m.Application(model.PartNamespaces), m.InfraProject(), gwNS, DirNamespaces, WaveNamespaces)
 	ns.Finalizers = nil // deleting the app must not delete the namespaces and all they hold
 	t.add(DirArgoCD+"/namespaces.yaml", ns)
-	t.add(DirArgoCD+"/gateway.yaml", dirApp(m, "gateway", platformProject(m), gwNS, DirGateway, WaveGateway))
-	t.add(DirArgoCD+"/security.yaml", dirApp(m, "security", meshProject(m), model.IstioSystemNamespace, DirSecurity, WaveGateway))
-	t.add(DirArgoCD+"/routes.yaml", dirApp(m, "routes", platformProject(m), gwNS, DirRoutes, WaveRoutes))
+	t.add(DirArgoCD+"/gateway.yaml", dirApp(m, m.Application(model.PartGateway), m.PlatformProject(), gwNS, DirGateway, WaveGateway))
+	t.add(DirArgoCD+"/security.yaml", dirApp(m, m.Application(model.PartSecurity), m.MeshProject(), model.IstioSystemNamespace, DirSecurity, WaveGateway))
+	t.add(DirArgoCD+"/routes.yaml", dirApp(m, m.Application(model.PartRoutes), m.PlatformProject(), gwNS, DirRoutes, WaveRoutes))
 	// One file per namespace holds its apps' Applications (a big platform is thousands
 	// of apps: a file each would double the files of the tree).
 	for _, a := range m.Apps {
-		name := "app-" + a.Name
-		if a.Health {
-			name = "health"
-		}
-		app := dirApp(m, name, platformProject(m), a.Namespace, DirWorkloads, WaveWorkloads)
+		app := dirApp(m, a.Application, m.PlatformProject(), a.Namespace, DirWorkloads, WaveWorkloads)
 		app.Spec.Source.Directory = &argocd.ApplicationSourceDirectory{Include: path.Base(workloadFile(a.Name))}
 		t.add(appsFile(a.Namespace), app)
 	}
@@ -109,13 +95,8 @@ func argoCD(m *model.Model, t *Tree) error {
 // appsFile holds the Applications of the apps in namespace ns.
 func appsFile(ns string) string { return DirArgoCD + "/apps-" + ns + ".yaml" }
 
-func certManagerWanted(m *model.Model) bool {
-	h := m.Gateway.HTTPS
-	return h != nil && h.Certificate != nil
-}
-
 func appMeta(m *model.Model, name string, wave int, finalizer bool) metav1.ObjectMeta {
-	om := meta(m, name, m.Spec.Spec.ArgoCD.Namespace, nil)
+	om := meta(m, name, m.ArgoCD.Namespace, nil)
 	om.Annotations = map[string]string{argocd.SyncWaveAnnotation: strconv.Itoa(wave)}
 	if finalizer {
 		om.Finalizers = []string{argocd.CascadeFinalizer}
@@ -135,17 +116,17 @@ func automated() *argocd.SyncPolicy {
 // inCluster is where Argo CD itself runs: Applications and AppProjects always go there,
 // whatever cluster the platform deploys to.
 func inCluster(m *model.Model) argocd.ApplicationDestination {
-	return argocd.ApplicationDestination{Server: schema.DefaultArgoCDServer, Namespace: m.Spec.Spec.ArgoCD.Namespace}
+	return argocd.ApplicationDestination{Server: schema.DefaultArgoCDServer, Namespace: m.ArgoCD.Namespace}
 }
 
 func destination(m *model.Model, ns string) argocd.ApplicationDestination {
-	return argocd.ApplicationDestination{Server: m.Spec.Spec.ArgoCD.Server, Namespace: ns}
+	return argocd.ApplicationDestination{Server: m.ArgoCD.Server, Namespace: ns}
 }
 
 func gitSource(m *model.Model, dir string) *argocd.ApplicationSource {
 	return &argocd.ApplicationSource{
-		RepoURL:        m.Spec.Spec.Git.RepoURL,
-		TargetRevision: m.Spec.Spec.Git.Revision,
+		RepoURL:        m.Repo.URL,
+		TargetRevision: m.Repo.Revision,
 		Path:           repoPath(m, dir),
 		Directory:      &argocd.ApplicationSourceDirectory{Recurse: true},
 	}
@@ -154,9 +135,9 @@ func gitSource(m *model.Model, dir string) *argocd.ApplicationSource {
 func rootApp(m *model.Model) *argocd.Application {
 	app := &argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
-		ObjectMeta: appMeta(m, RootAppName(m), 0, false),
+		ObjectMeta: appMeta(m, m.RootApp(), 0, false),
 		Spec: argocd.ApplicationSpec{
-			Project:     bootstrapProject(m),
+			Project:     m.BootstrapProject(),
 			Source:      gitSource(m, DirArgoCD),
 			Destination: inCluster(m),
 			SyncPolicy:  automated(),
@@ -169,7 +150,7 @@ func rootApp(m *model.Model) *argocd.Application {
 func dirApp(m *model.Model, name, project, ns, dir string, wave int) *argocd.Application {
 	return &argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
-		ObjectMeta: appMeta(m, m.Name+"-"+name, wave, true),
+		ObjectMeta: appMeta(m, name, wave, true),
 		Spec: argocd.ApplicationSpec{
 			Project:     project,
 			Source:      gitSource(m, dir),
@@ -187,12 +168,12 @@ func crdApp(m *model.Model) *argocd.Application {
 	sp.SyncOptions = []string{"ServerSideApply=true"}
 	return &argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
-		ObjectMeta: appMeta(m, m.Name+"-gateway-api-crds", WaveCRDs, false),
+		ObjectMeta: appMeta(m, m.Application(model.PartGatewayAPICRDs), WaveCRDs, false),
 		Spec: argocd.ApplicationSpec{
-			Project: infraProject(m),
+			Project: m.InfraProject(),
 			Source: &argocd.ApplicationSource{
 				RepoURL:        GatewayAPIRepo,
-				TargetRevision: m.Spec.Spec.Versions.GatewayAPI,
+				TargetRevision: m.Versions.GatewayAPI,
 				Path:           GatewayAPICRDPath,
 			},
 			Destination: destination(m, model.IstioSystemNamespace),
@@ -207,7 +188,7 @@ var webhookDrift = []argocd.ResourceIgnoreDifferences{
 	{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration", JQPathExpressions: []string{".webhooks[]?.clientConfig.caBundle"}},
 }
 
-func istioApp(m *model.Model, name, chart string, wave int, values map[string]any) *argocd.Application {
+func istioApp(m *model.Model, part, chart string, wave int, values map[string]any) *argocd.Application {
 	sp := automated()
 	sp.SyncOptions = []string{"ServerSideApply=true", "RespectIgnoreDifferences=true"}
 	if chart == "base" {
@@ -222,14 +203,14 @@ func istioApp(m *model.Model, name, chart string, wave int, values map[string]an
 	// (and to every PeerAuthentication and AuthorizationPolicy).
 	return &argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
-		ObjectMeta: appMeta(m, m.Name+"-"+name, wave, chart != "base"),
+		ObjectMeta: appMeta(m, m.Application(part), wave, chart != "base"),
 		Spec: argocd.ApplicationSpec{
-			Project: infraProject(m),
+			Project: m.InfraProject(),
 			Source: &argocd.ApplicationSource{
 				RepoURL:        IstioChartRepo,
 				Chart:          chart,
-				TargetRevision: m.Spec.Spec.Versions.Istio,
-				Helm:           &argocd.ApplicationSourceHelm{ReleaseName: name, ValuesObject: values},
+				TargetRevision: m.Versions.Istio,
+				Helm:           &argocd.ApplicationSourceHelm{ReleaseName: part, ValuesObject: values},
 			},
 			Destination:       destination(m, model.IstioSystemNamespace),
 			SyncPolicy:        sp,
@@ -261,14 +242,14 @@ func certManagerApp(m *model.Model) *argocd.Application {
 	sp := automated()
 	sp.SyncOptions = []string{"CreateNamespace=true", "ServerSideApply=true"}
 	sp.ManagedNamespaceMetadata = &argocd.ManagedNamespaceMetadata{Labels: map[string]string{
-		"pod-security.kubernetes.io/enforce": schema.PodSecurityRestricted,
+		"pod-security.kubernetes.io/enforce": string(schema.PodSecurityRestricted),
 		model.LabelManagedBy:                 model.ManagedBy,
 	}}
 	return &argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
-		ObjectMeta: appMeta(m, m.Name+"-cert-manager", WaveIstioBase, false), // ships CRDs: no cascade delete
+		ObjectMeta: appMeta(m, m.Application(model.PartCertManager), WaveIstioBase, false), // ships CRDs: no cascade delete
 		Spec: argocd.ApplicationSpec{
-			Project: infraProject(m),
+			Project: m.InfraProject(),
 			Source: &argocd.ApplicationSource{
 				RepoURL: CertManagerRepo, Chart: CertManagerChart, TargetRevision: CertManagerVersion,
 				Helm: &argocd.ApplicationSourceHelm{ReleaseName: "cert-manager", ValuesObject: values},
@@ -282,7 +263,7 @@ func certManagerApp(m *model.Model) *argocd.Application {
 func project(m *model.Model, name, desc string, repos []string, namespaces []string) *argocd.AppProject {
 	p := &argocd.AppProject{
 		TypeMeta:   typeMeta(argocd.APIVersion, "AppProject"),
-		ObjectMeta: meta(m, name, m.Spec.Spec.ArgoCD.Namespace, nil),
+		ObjectMeta: meta(m, name, m.ArgoCD.Namespace, nil),
 		Spec:       argocd.AppProjectSpec{Description: desc, SourceRepos: repos},
 	}
 	for _, ns := range namespaces {
@@ -294,16 +275,16 @@ func project(m *model.Model, name, desc string, repos []string, namespaces []str
 func gk(group, kind string) metav1.GroupKind { return metav1.GroupKind{Group: group, Kind: kind} }
 
 func bootstrapProjectObj(m *model.Model) *argocd.AppProject {
-	p := project(m, bootstrapProject(m), "The root app: only Argo CD Applications and AppProjects of this platform.",
-		[]string{m.Spec.Spec.Git.RepoURL}, nil)
+	p := project(m, m.BootstrapProject(), "The root app: only Argo CD Applications and AppProjects of this platform.",
+		[]string{m.Repo.URL}, nil)
 	p.Spec.Destinations = []argocd.ApplicationDestination{inCluster(m)}
 	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{gk(argocd.Group, "Application"), gk(argocd.Group, "AppProject")}
 	return p
 }
 
 func infraProjectObj(m *model.Model) *argocd.AppProject {
-	repos := []string{m.Spec.Spec.Git.RepoURL, GatewayAPIRepo, IstioChartRepo}
-	namespaces := []string{model.IstioSystemNamespace, m.Spec.Spec.Gateway.Namespace}
+	repos := []string{m.Repo.URL, GatewayAPIRepo, IstioChartRepo}
+	namespaces := []string{model.IstioSystemNamespace, m.Gateway.Namespace}
 	cluster := []metav1.GroupKind{
 		gk("", "Namespace"),
 		gk("apiextensions.k8s.io", "CustomResourceDefinition"),
@@ -314,11 +295,11 @@ func infraProjectObj(m *model.Model) *argocd.AppProject {
 		gk("rbac.authorization.k8s.io", "ClusterRole"),
 		gk("rbac.authorization.k8s.io", "ClusterRoleBinding"),
 	}
-	if certManagerWanted(m) {
+	if m.Gateway.Certificate != nil {
 		repos = append(repos, CertManagerRepo)
 		namespaces = append(namespaces, CertManagerNamespace)
 	}
-	p := project(m, infraProject(m), "Layer 3: Gateway API CRDs, Istio ambient, namespaces.", repos, namespaces)
+	p := project(m, m.InfraProject(), "Layer 3: Gateway API CRDs, Istio ambient, namespaces.", repos, namespaces)
 	p.Spec.ClusterResourceWhitelist = cluster
 	return p
 }
@@ -327,7 +308,7 @@ func infraProjectObj(m *model.Model) *argocd.AppProject {
 // mesh-wide PeerAuthentication) and the platform's namespaces.
 func meshProjectObj(m *model.Model) *argocd.AppProject {
 	namespaces := append([]string{model.IstioSystemNamespace}, m.NamespaceNames()...)
-	p := project(m, meshProject(m), "Layer 4: mesh-wide mTLS and per-namespace authorization policies.", []string{m.Spec.Spec.Git.RepoURL}, namespaces)
+	p := project(m, m.MeshProject(), "Layer 4: mesh-wide mTLS and per-namespace authorization policies.", []string{m.Repo.URL}, namespaces)
 	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{
 		gk("security.istio.io", "PeerAuthentication"), gk("security.istio.io", "AuthorizationPolicy"),
 	}
@@ -336,19 +317,19 @@ func meshProjectObj(m *model.Model) *argocd.AppProject {
 
 func platformProjectObj(m *model.Model) *argocd.AppProject {
 	namespaces := m.NamespaceNames()
-	p := project(m, platformProject(m), "Layer 4: gateway, routes and apps.", []string{m.Spec.Spec.Git.RepoURL}, namespaces)
+	p := project(m, m.PlatformProject(), "Layer 4: gateway, routes and apps.", []string{m.Repo.URL}, namespaces)
 	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{
 		gk("", "ConfigMap"), gk("", "Service"), gk("", "ServiceAccount"),
 		gk("apps", "Deployment"),
 		gk("gateway.networking.k8s.io", "Gateway"), gk("gateway.networking.k8s.io", "HTTPRoute"), gk("gateway.networking.k8s.io", "ReferenceGrant"),
 	}
-	if certManagerWanted(m) {
+	if c := m.Gateway.Certificate; c != nil {
 		p.Spec.NamespaceResourceWhitelist = append(p.Spec.NamespaceResourceWhitelist, gk("cert-manager.io", "Certificate"))
-		if m.Gateway.HTTPS.Certificate.Issuer == "selfSigned" {
+		if c.SelfSigned {
 			p.Spec.ClusterResourceWhitelist = []metav1.GroupKind{gk("cert-manager.io", "ClusterIssuer")}
 		}
 	}
-	if m.Spec.Spec.Gateway.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
+	if m.Gateway.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
 		p.Spec.NamespaceResourceWhitelist = append(p.Spec.NamespaceResourceWhitelist, gk("elbv2.k8s.aws", "TargetGroupBinding"))
 	}
 	return p

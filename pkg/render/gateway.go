@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -17,28 +16,16 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
-// Listener names of the Gateway.
-const (
-	ListenerHTTP  = "http"
-	ListenerHTTPS = "https"
-)
-
 // Annotations of the gateway Service (AWS Load Balancer Controller, Azure, Istio).
 const (
-	awsPrefix              = "service.beta.kubernetes.io/aws-load-balancer-"
-	annotationServiceType  = "networking.istio.io/service-type"
-	annotationAzureILB     = "service.beta.kubernetes.io/azure-load-balancer-internal"
-	istioStatusPort        = "15021"
-	istioReadinessPath     = "/healthz/ready"
-	gatewayClassName       = "istio"
-	labelGatewayName       = "gateway.networking.k8s.io/gateway-name"
-	istioProxyContainer    = "istio-proxy"
-	syncWaveBeforeGateway  = "-1"
-	paramsHashAnnotation   = "krm-gen.dev/parameters"
-	defaultGatewayCPU      = "100m"
-	defaultGatewayMemory   = "128Mi"
-	defaultGatewayCPULimit = "2"
-	defaultGatewayMemLimit = "1Gi"
+	awsPrefix             = "service.beta.kubernetes.io/aws-load-balancer-"
+	annotationServiceType = "networking.istio.io/service-type"
+	annotationAzureILB    = "service.beta.kubernetes.io/azure-load-balancer-internal"
+	istioStatusPort       = "15021"
+	istioReadinessPath    = "/healthz/ready"
+	labelGatewayName      = "gateway.networking.k8s.io/gateway-name"
+	istioProxyContainer   = "istio-proxy"
+	syncWaveBeforeGateway = "-1"
 )
 
 func gateway(m *model.Model, t *Tree) error {
@@ -47,13 +34,13 @@ func gateway(m *model.Model, t *Tree) error {
 		return err
 	}
 	t.add(DirGateway+"/gateway.yaml", params, gatewayObj(m))
-	if m.Spec.Spec.Provider == schema.ProviderEKS && m.Gateway.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
+	if m.Provider == schema.ProviderEKS && m.Gateway.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
 		t.add(DirGateway+"/target-group-binding.yaml", targetGroupBinding(m))
 	}
-	if certManagerWanted(m) {
-		objs := []any{certificate(m)}
-		if m.Gateway.HTTPS.Certificate.Issuer == "selfSigned" {
-			objs = append(objs, selfSignedIssuer(m))
+	if c := m.Gateway.Certificate; c != nil {
+		objs := []any{certificate(m, c)}
+		if c.SelfSigned {
+			objs = append(objs, selfSignedIssuer(m, c))
 		}
 		t.add(DirGateway+"/certificate.yaml", objs...)
 	}
@@ -67,49 +54,41 @@ func allowedRoutes(m *model.Model) *gwv1.AllowedRoutes {
 			From:     &from,
 			Selector: &metav1LabelSelector{MatchLabels: map[string]string{model.LabelGatewayAccess: m.Gateway.Name}},
 		},
-		Kinds: []gwv1.RouteGroupKind{{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: "HTTPRoute"}},
+		Kinds: []gwv1.RouteGroupKind{{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: model.KindHTTPRoute}},
 	}
 }
 
 func gatewayObj(m *model.Model) *gwv1.Gateway {
 	g := m.Gateway
 	obj := &gwv1.Gateway{
-		TypeMeta:   typeMeta(gwv1.GroupVersion.String(), "Gateway"),
+		TypeMeta:   typeMeta(gwv1.GroupVersion.String(), model.KindGateway),
 		ObjectMeta: meta(m, g.Name, g.Namespace, nil),
 		Spec: gwv1.GatewaySpec{
-			GatewayClassName: gatewayClassName,
+			GatewayClassName: model.GatewayClassName,
 			Infrastructure: &gwv1.GatewayInfrastructure{
 				ParametersRef: &gwv1.LocalParametersReference{Group: "", Kind: "ConfigMap", Name: g.ParamsName},
+				Labels:        toLabelMap(g.Infrastructure.Labels),
+				Annotations:   toAnnotationMap(g.Infrastructure.Annotations),
 			},
 		},
 	}
-	if in := g.Infrastructure; in != nil {
-		obj.Spec.Infrastructure.Labels = toLabelMap(in.Labels)
-		obj.Spec.Infrastructure.Annotations = toAnnotationMap(in.Annotations)
+	if t := g.ServiceType(); t != "" {
+		obj.Annotations = map[string]string{annotationServiceType: string(t)}
 	}
-	if m.Spec.Spec.Provider == schema.ProviderEKS && g.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
-		obj.Annotations = map[string]string{annotationServiceType: string(corev1.ServiceTypeClusterIP)}
-	}
-	var hostname *gwv1.Hostname
-	if g.Hostname != "" {
-		hostname = ptr(gwv1.Hostname(g.Hostname))
-	}
-	if g.HTTP != nil {
-		obj.Spec.Listeners = append(obj.Spec.Listeners, gwv1.Listener{
-			Name: ListenerHTTP, Port: gwv1.PortNumber(g.HTTP.Port), Protocol: gwv1.HTTPProtocolType,
-			Hostname: hostname, AllowedRoutes: allowedRoutes(m),
-		})
-	}
-	if h := g.HTTPS; h != nil {
-		ref := gwv1.SecretObjectReference{Group: ptr(gwv1.Group("")), Kind: ptr(gwv1.Kind("Secret")), Name: gwv1.ObjectName(h.CertificateSecret)}
-		if h.CertificateNamespace != g.Namespace {
-			ref.Namespace = ptr(gwv1.Namespace(h.CertificateNamespace))
+	for _, l := range g.Listeners {
+		gl := gwv1.Listener{Name: gwv1.SectionName(l.Name), Port: gwv1.PortNumber(l.Port), Protocol: gwv1.HTTPProtocolType, AllowedRoutes: allowedRoutes(m)}
+		if l.Hostname != "" {
+			gl.Hostname = ptr(gwv1.Hostname(l.Hostname))
 		}
-		obj.Spec.Listeners = append(obj.Spec.Listeners, gwv1.Listener{
-			Name: ListenerHTTPS, Port: gwv1.PortNumber(h.Port), Protocol: gwv1.HTTPSProtocolType,
-			Hostname: hostname, AllowedRoutes: allowedRoutes(m),
-			TLS: &gwv1.ListenerTLSConfig{Mode: ptr(gwv1.TLSModeTerminate), CertificateRefs: []gwv1.SecretObjectReference{ref}},
-		})
+		if l.HTTPS {
+			gl.Protocol = gwv1.HTTPSProtocolType
+			ref := gwv1.SecretObjectReference{Group: ptr(gwv1.Group("")), Kind: ptr(gwv1.Kind(model.KindSecret)), Name: gwv1.ObjectName(l.TLS.Name)}
+			if l.TLS.Namespace != g.Namespace {
+				ref.Namespace = ptr(gwv1.Namespace(l.TLS.Namespace))
+			}
+			gl.TLS = &gwv1.ListenerTLSConfig{Mode: ptr(gwv1.TLSModeTerminate), CertificateRefs: []gwv1.SecretObjectReference{ref}}
+		}
+		obj.Spec.Listeners = append(obj.Spec.Listeners, gl)
 	}
 	return obj
 }
@@ -171,17 +150,13 @@ func gatewayParameters(m *model.Model) (*corev1.ConfigMap, error) {
 
 func gatewayDeploymentPatch(m *model.Model) *appsv1.Deployment {
 	g := m.Gateway
-	res := withDefaults(g.Resources, &schema.Resources{
-		Requests: map[string]string{"cpu": defaultGatewayCPU, "memory": defaultGatewayMemory},
-		Limits:   map[string]string{"cpu": defaultGatewayCPULimit, "memory": defaultGatewayMemLimit},
-	})
 	spec := corev1.PodSpec{
 		NodeSelector: g.Placement.NodeSelector,
 		Tolerations:  g.Placement.Tolerations,
 		SecurityContext: &corev1.PodSecurityContext{
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
-		Containers: []corev1.Container{{Name: istioProxyContainer, Resources: resourceRequirements(res)}},
+		Containers: []corev1.Container{{Name: istioProxyContainer, Resources: g.Resources}},
 	}
 	if g.Replicas > 1 {
 		spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
@@ -201,13 +176,13 @@ func gatewayDeploymentPatch(m *model.Model) *appsv1.Deployment {
 func gatewayServicePatch(m *model.Model) *corev1.Service {
 	g := m.Gateway
 	lb := g.LoadBalancer
-	switch m.Spec.Spec.Provider {
+	switch m.Provider {
 	case schema.ProviderAKS:
 		svc := &corev1.Service{Spec: corev1.ServiceSpec{
 			// Azure probes the node port; with Cluster it reaches pods that answer 404.
 			ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal,
 		}}
-		if lb.Scheme == "internal" {
+		if lb.Scheme == schema.SchemeInternal {
 			svc.Annotations = map[string]string{annotationAzureILB: "true"}
 		}
 		return svc
@@ -218,7 +193,7 @@ func gatewayServicePatch(m *model.Model) *corev1.Service {
 		a := map[string]string{
 			awsPrefix + "type":                 "external",
 			awsPrefix + "nlb-target-type":      "ip",
-			awsPrefix + "scheme":               lb.Scheme,
+			awsPrefix + "scheme":               string(lb.Scheme),
 			awsPrefix + "healthcheck-protocol": "HTTP",
 			awsPrefix + "healthcheck-port":     istioStatusPort,
 			awsPrefix + "healthcheck-path":     istioReadinessPath,
@@ -260,11 +235,12 @@ type serviceRef struct {
 
 func targetGroupBinding(m *model.Model) *targetGroupBindingObj {
 	g := m.Gateway
+	// The ALB's target port: the HTTPS listener's, else the HTTP one's.
 	port := int32(443)
-	if g.HTTPS != nil {
-		port = g.HTTPS.Port
-	} else if g.HTTP != nil {
-		port = g.HTTP.Port
+	if l := g.Listener(model.ListenerHTTPS); l != nil {
+		port = l.Port
+	} else if l := g.Listener(model.ListenerHTTP); l != nil {
+		port = l.Port
 	}
 	om := meta(m, g.Name, g.Namespace, nil)
 	return &targetGroupBindingObj{
@@ -306,32 +282,20 @@ type clusterIssuerObj struct {
 	} `json:"spec"`
 }
 
-func selfSignedIssuerName(m *model.Model) string { return m.Name + "-selfsigned" }
-
-func certificate(m *model.Model) *certificateObj {
-	h := m.Gateway.HTTPS
-	dns := append([]string(nil), h.Certificate.DNSNames...)
-	if len(dns) == 0 {
-		dns = []string{m.Gateway.Hostname}
-	}
-	sort.Strings(dns)
-	issuer := h.Certificate.Issuer
-	if issuer == "selfSigned" {
-		issuer = selfSignedIssuerName(m)
-	}
-	om := meta(m, h.CertificateSecret, h.CertificateNamespace, nil)
+func certificate(m *model.Model, c *model.Certificate) *certificateObj {
+	om := meta(m, c.Secret.Name, c.Secret.Namespace, nil)
 	return &certificateObj{
 		typeMetaObj: typeMetaObj{APIVersion: "cert-manager.io/v1", Kind: "Certificate"},
 		Metadata:    objectMeta{Name: om.Name, Namespace: om.Namespace, Labels: om.Labels},
 		Spec: certificateSpec{
-			SecretName: h.CertificateSecret, DNSNames: dns,
-			IssuerRef: issuerRef{Group: "cert-manager.io", Kind: "ClusterIssuer", Name: issuer},
+			SecretName: c.Secret.Name, DNSNames: c.DNSNames,
+			IssuerRef: issuerRef{Group: "cert-manager.io", Kind: "ClusterIssuer", Name: c.Issuer},
 		},
 	}
 }
 
-func selfSignedIssuer(m *model.Model) *clusterIssuerObj {
-	om := meta(m, selfSignedIssuerName(m), "", nil)
+func selfSignedIssuer(m *model.Model, c *model.Certificate) *clusterIssuerObj {
+	om := meta(m, c.Issuer, "", nil)
 	return &clusterIssuerObj{
 		typeMetaObj: typeMetaObj{APIVersion: "cert-manager.io/v1", Kind: "ClusterIssuer"},
 		Metadata:    objectMeta{Name: om.Name, Labels: om.Labels},

@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	"github.com/krm-gen/krm-gen/pkg/argocd"
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
@@ -16,9 +18,10 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
-// rendered is one rendered tree with the model it came from.
+// rendered is one rendered tree with the model it came from and the spec it renders.
 type rendered struct {
 	name  string
+	spec  *schema.Platform // the environment's defaulted spec (or the base one)
 	model *model.Model
 	tree  *render.Tree
 }
@@ -28,33 +31,29 @@ func renderAll(t *testing.T) []rendered {
 	specs, _ := filepath.Glob("../../blueprints/*/platform.yaml")
 	golden, _ := filepath.Glob("../../testdata/golden/*/platform.yaml")
 	var out []rendered
-	for _, spec := range append(specs, golden...) {
-		data, err := os.ReadFile(spec)
+	for _, file := range append(specs, golden...) {
+		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := pipeline.Load(data, spec)
-		if res.Platform == nil {
-			t.Fatalf("%s: %v", spec, res.Diagnostics)
+		res := pipeline.Load(data, file)
+		if !res.Valid() {
+			t.Fatalf("%s: %v", file, res.Diagnostics)
 		}
-		platforms := []*schema.Platform{res.Platform}
-		if len(res.Platform.Spec.Environments) > 0 {
-			platforms = nil
-			for env := range res.Platform.Spec.Environments {
-				p, errs := res.Platform.ForEnvironment(env)
-				if len(errs) > 0 {
+		for _, tr := range res.Trees {
+			spec := res.Spec.DeepCopy()
+			if tr.Dir != "" {
+				var errs field.ErrorList
+				if spec, _, errs = res.Spec.Environment(tr.Dir); len(errs) > 0 {
 					t.Fatal(errs)
 				}
-				platforms = append(platforms, p)
 			}
-		}
-		for _, p := range platforms {
-			m := model.Build(p)
-			tree, err := render.Render(m)
+			spec.Default()
+			tree, err := render.Render(tr.Model)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, rendered{spec + ":" + p.Metadata.Name, m, tree})
+			out = append(out, rendered{file + ":" + tr.Model.Name, spec, tr.Model, tree})
 		}
 	}
 	if len(out) < 4 {
@@ -88,7 +87,7 @@ func TestSecureDefaults(t *testing.T) {
 						}
 					}
 				case *appsv1.Deployment:
-					checkPod(t, res.Path, r.model, o)
+					checkPod(t, res.Path, r, o)
 				}
 			}
 			if apps == 0 {
@@ -98,8 +97,9 @@ func TestSecureDefaults(t *testing.T) {
 	}
 }
 
-func checkPod(t *testing.T, path string, m *model.Model, d *appsv1.Deployment) {
+func checkPod(t *testing.T, path string, r rendered, d *appsv1.Deployment) {
 	t.Helper()
+	m := r.model
 	var app *model.App
 	for i := range m.Apps {
 		if m.Apps[i].Name == d.Name && m.Apps[i].Namespace == d.Namespace {
@@ -135,15 +135,21 @@ func checkPod(t *testing.T, path string, m *model.Model, d *appsv1.Deployment) {
 			t.Errorf("%s: pod lacks runAsNonRoot and RuntimeDefault seccomp", path)
 		}
 	}
-	// Placement comes from the pool definition only.
-	pool := m.Spec.Spec.NodePools[app.NodePool]
+	// Placement comes from the pool definition of the spec only.
+	poolName := r.spec.Spec.Health.NodePool
+	for _, a := range r.spec.Spec.Apps {
+		if a.Name == app.Name {
+			poolName = a.NodePool
+		}
+	}
+	pool := r.spec.Spec.NodePools[poolName]
 	for k, v := range pool.Labels {
 		if pod.NodeSelector[k] != v {
-			t.Errorf("%s: nodeSelector lacks %s=%s of pool %s", path, k, v, app.NodePool)
+			t.Errorf("%s: nodeSelector lacks %s=%s of pool %s", path, k, v, poolName)
 		}
 	}
 	if len(pod.Tolerations) != len(pool.Taints) {
-		t.Errorf("%s: %d tolerations for %d taints of pool %s", path, len(pod.Tolerations), len(pool.Taints), app.NodePool)
+		t.Errorf("%s: %d tolerations for %d taints of pool %s", path, len(pod.Tolerations), len(pool.Taints), poolName)
 	}
 }
 
@@ -170,7 +176,7 @@ func TestReferenceGrantsExactlyWhereNeeded(t *testing.T) {
 			}
 			// Expected from the spec itself, not from what was rendered.
 			want := map[string]bool{}
-			spec := r.model.Spec.Spec
+			spec := r.spec.Spec
 			appNS := map[string]string{}
 			for _, a := range spec.Apps {
 				appNS[a.Name] = a.Namespace
@@ -184,8 +190,8 @@ func TestReferenceGrantsExactlyWhereNeeded(t *testing.T) {
 					want[ns+"/"+rt.Namespace+"/Service/"+svc] = true
 				}
 			}
-			if h := r.model.Gateway.HTTPS; h != nil && h.CertificateNamespace != r.model.Gateway.Namespace {
-				want[h.CertificateNamespace+"/"+r.model.Gateway.Namespace+"/Secret/"+h.CertificateSecret] = true
+			if h := spec.Gateway.HTTPS; h != nil && h.CertificateNamespace != "" && h.CertificateNamespace != spec.Gateway.Namespace {
+				want[h.CertificateNamespace+"/"+spec.Gateway.Namespace+"/Secret/"+h.CertificateSecret] = true
 			}
 			for k := range want {
 				if !granted[k] {

@@ -86,7 +86,7 @@ func (t *Tree) Paths() []string {
 }
 
 // repoPath is the repository path of a folder of the rendered tree.
-func repoPath(m *model.Model, dir string) string { return path.Join(m.TreePath, dir) }
+func repoPath(m *model.Model, dir string) string { return path.Join(m.Repo.TreePath, dir) }
 
 // labels are the common labels of every rendered object.
 func labels(m *model.Model, extra map[string]string) map[string]string {

@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"net/http"
 
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -10,30 +9,18 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
-// redirectRouteName is the HTTPRoute sending plain HTTP to HTTPS.
-const redirectRouteName = schema.RedirectRouteName
-
 // maxGrantTargets is the Gateway API limit of ReferenceGrant spec.to entries.
 const maxGrantTargets = 16
 
 func routes(m *model.Model, t *Tree) error {
-	redirect := m.Gateway.HTTP != nil && m.Gateway.HTTP.RedirectToHTTPS
 	// One file per namespace (the model lists routes by namespace and name).
-	for _, r := range m.Routes {
-		// With the redirect on, app routes attach to HTTPS only; the health route stays
-		// on every listener so the load balancer's probe is answered either way.
-		section := ""
-		if redirect && !r.Health {
-			section = ListenerHTTPS
-		}
-		t.add(routesFile(r.Namespace), httpRoute(m, r, section))
-	}
-	if redirect {
-		t.add(routesFile(m.Gateway.Namespace), redirectRoute(m))
+	for i := range m.Routes {
+		r := &m.Routes[i]
+		t.add(routesFile(r.Namespace), httpRoute(m, r))
 	}
 	for _, g := range m.Grants {
 		file := routesFile(g.Namespace)
-		if g.ToKind == "Secret" {
+		if g.ToKind == model.KindSecret {
 			// The gateway's own grant (to its certificate's namespace) ships with it.
 			file = DirGateway + "/" + g.Namespace + "/" + fileName("referencegrant", g.Name())
 		}
@@ -58,7 +45,7 @@ func routesFile(ns string) string { return DirRoutes + "/" + ns + ".yaml" }
 func parentRef(m *model.Model, section string) gwv1.ParentReference {
 	ref := gwv1.ParentReference{
 		Group:     ptr(gwv1.Group(gwv1.GroupName)),
-		Kind:      ptr(gwv1.Kind("Gateway")),
+		Kind:      ptr(gwv1.Kind(model.KindGateway)),
 		Namespace: ptr(gwv1.Namespace(m.Gateway.Namespace)),
 		Name:      gwv1.ObjectName(m.Gateway.Name),
 	}
@@ -68,70 +55,77 @@ func parentRef(m *model.Model, section string) gwv1.ParentReference {
 	return ref
 }
 
-func httpRoute(m *model.Model, r model.Route, section string) *gwv1.HTTPRoute {
-	match := gwv1.PathMatchPathPrefix
-	if r.Match == schema.MatchExact {
-		match = gwv1.PathMatchExact
-	}
-	backend := gwv1.HTTPBackendRef{BackendRef: gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{
-		Group: ptr(gwv1.Group("")),
-		Kind:  ptr(gwv1.Kind("Service")),
-		Name:  gwv1.ObjectName(r.Service),
-		Port:  ptr(gwv1.PortNumber(r.Port)),
-	}}}
-	if r.CrossNamespace() {
-		backend.Namespace = ptr(gwv1.Namespace(r.ServiceNamespace))
-	}
-	rule := gwv1.HTTPRouteRule{
-		Matches:     []gwv1.HTTPRouteMatch{{Path: &gwv1.HTTPPathMatch{Type: &match, Value: ptr(r.Path)}}},
-		BackendRefs: []gwv1.HTTPBackendRef{backend},
-	}
-	if r.Rewrite != "" {
-		rule.Filters = []gwv1.HTTPRouteFilter{{
-			Type: gwv1.HTTPRouteFilterURLRewrite,
-			URLRewrite: &gwv1.HTTPURLRewriteFilter{Path: &gwv1.HTTPPathModifier{
-				Type: gwv1.PrefixMatchHTTPPathModifier, ReplacePrefixMatch: ptr(r.Rewrite),
-			}},
-		}}
-	}
+func httpRoute(m *model.Model, r *model.Route) *gwv1.HTTPRoute {
 	route := &gwv1.HTTPRoute{
-		TypeMeta:   typeMeta(gwv1.GroupVersion.String(), "HTTPRoute"),
+		TypeMeta:   typeMeta(gwv1.GroupVersion.String(), model.KindHTTPRoute),
 		ObjectMeta: meta(m, r.Name, r.Namespace, nil),
 		Spec: gwv1.HTTPRouteSpec{
-			CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{parentRef(m, section)}},
-			Rules:           []gwv1.HTTPRouteRule{rule},
+			CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{parentRef(m, r.Section)}},
 		},
 	}
 	for _, h := range r.Hostnames {
 		route.Spec.Hostnames = append(route.Spec.Hostnames, gwv1.Hostname(h))
 	}
+	for _, rule := range r.Rules {
+		route.Spec.Rules = append(route.Spec.Rules, httpRule(r, rule))
+	}
 	return route
 }
 
-// redirectRoute answers plain HTTP with a redirect to HTTPS; the more specific health
-// route still wins for the health path.
-func redirectRoute(m *model.Model) *gwv1.HTTPRoute {
-	redirect := &gwv1.HTTPRequestRedirectFilter{Scheme: ptr("https"), StatusCode: ptr(http.StatusMovedPermanently)}
-	if p := m.Gateway.HTTPS.Port; p != 443 {
-		redirect.Port = ptr(gwv1.PortNumber(p))
+func httpRule(r *model.Route, rule model.Rule) gwv1.HTTPRouteRule {
+	var out gwv1.HTTPRouteRule
+	for _, mt := range rule.Matches {
+		out.Matches = append(out.Matches, httpMatch(mt))
 	}
-	return &gwv1.HTTPRoute{
-		TypeMeta:   typeMeta(gwv1.GroupVersion.String(), "HTTPRoute"),
-		ObjectMeta: meta(m, redirectRouteName, m.Gateway.Namespace, nil),
-		Spec: gwv1.HTTPRouteSpec{
-			CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{parentRef(m, ListenerHTTP)}},
-			Rules: []gwv1.HTTPRouteRule{{
-				Filters: []gwv1.HTTPRouteFilter{{Type: gwv1.HTTPRouteFilterRequestRedirect, RequestRedirect: redirect}},
+	for _, b := range rule.Backends {
+		ref := gwv1.HTTPBackendRef{BackendRef: gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{
+			Group: ptr(gwv1.Group("")),
+			Kind:  ptr(gwv1.Kind(model.KindService)),
+			Name:  gwv1.ObjectName(b.Service),
+			Port:  ptr(gwv1.PortNumber(b.Port)),
+		}}}
+		if r.CrossNamespace(b) {
+			ref.Namespace = ptr(gwv1.Namespace(b.Namespace))
+		}
+		// One backend takes every request whatever its weight: Gateway API's default
+		// weight (1) is left implicit then.
+		if len(rule.Backends) > 1 || b.Weight != 1 {
+			ref.Weight = ptr(b.Weight)
+		}
+		out.BackendRefs = append(out.BackendRefs, ref)
+	}
+	f := rule.Filters
+	if f.RewritePrefix != "" {
+		out.Filters = append(out.Filters, gwv1.HTTPRouteFilter{
+			Type: gwv1.HTTPRouteFilterURLRewrite,
+			URLRewrite: &gwv1.HTTPURLRewriteFilter{Path: &gwv1.HTTPPathModifier{
+				Type: gwv1.PrefixMatchHTTPPathModifier, ReplacePrefixMatch: ptr(f.RewritePrefix),
 			}},
-		},
+		})
 	}
+	if rd := f.Redirect; rd != nil {
+		redirect := &gwv1.HTTPRequestRedirectFilter{Scheme: ptr(rd.Scheme), StatusCode: ptr(rd.StatusCode)}
+		if rd.Port != 0 {
+			redirect.Port = ptr(gwv1.PortNumber(rd.Port))
+		}
+		out.Filters = append(out.Filters, gwv1.HTTPRouteFilter{Type: gwv1.HTTPRouteFilterRequestRedirect, RequestRedirect: redirect})
+	}
+	return out
+}
+
+func httpMatch(mt model.Match) gwv1.HTTPRouteMatch {
+	typ := gwv1.PathMatchPathPrefix
+	if mt.Type == schema.MatchExact {
+		typ = gwv1.PathMatchExact
+	}
+	return gwv1.HTTPRouteMatch{Path: &gwv1.HTTPPathMatch{Type: &typ, Value: ptr(mt.Path)}}
 }
 
 // referenceGrant uses v1 where the Gateway API release serves it in the standard
 // channel (v1.5+), v1beta1 before; Istio reads both (same stored objects).
 func referenceGrant(m *model.Model, g model.Grant, name string) *gwv1.ReferenceGrant {
 	version := "gateway.networking.k8s.io/v1beta1"
-	if m.Spec.GatewayAPIAtLeast(5) {
+	if m.GatewayAPIAtLeast(5) {
 		version = "gateway.networking.k8s.io/v1"
 	}
 	rg := &gwv1.ReferenceGrant{

@@ -29,7 +29,7 @@ func TestReferenceGrantsSplitAtSixteenTargets(t *testing.T) {
 				t.Fatal(errs)
 			}
 			tree := &Tree{}
-			if err := routes(model.Build(p), tree); err != nil {
+			if err := routes(model.Build(p, ""), tree); err != nil {
 				t.Fatal(err)
 			}
 			grants, targets := 0, 0

@@ -6,6 +6,7 @@ import (
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 
 	"github.com/krm-gen/krm-gen/pkg/model"
+	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
 // security renders ambient zero-trust policy: mesh-wide mTLS; in every namespace with
@@ -13,7 +14,7 @@ import (
 // own workloads; and per app, a policy for the extra callers the spec names.
 func security(m *model.Model, t *Tree) error {
 	mode := apisecurity.PeerAuthentication_MutualTLS_STRICT
-	if m.Spec.Spec.Security.MTLS == "PERMISSIVE" {
+	if m.MTLS == schema.MTLSPermissive {
 		mode = apisecurity.PeerAuthentication_MutualTLS_PERMISSIVE
 	}
 	pa := &securityv1.PeerAuthentication{
@@ -24,7 +25,7 @@ func security(m *model.Model, t *Tree) error {
 	t.add(securityFile(model.IstioSystemNamespace), pa)
 
 	for _, ns := range m.Namespaces {
-		if !ns.HasApps || !ns.Ambient {
+		if !ns.HasApps {
 			continue
 		}
 		t.add(securityFile(ns.Name), authorizationPolicy(m, ns.Name))

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"sort"
 
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/schema"
@@ -12,9 +11,6 @@ import (
 
 // TFVarsFile is the Terraform variables file rendered for layers 1-2 (eks only).
 const TFVarsFile = DirTerraform + "/platform.auto.tfvars.json"
-
-// Defaults for node pools that do not size themselves.
-const defaultInstanceType = "m6i.large"
 
 // tfVars is the contract between krm-gen and terraform/: keys and types are fixed.
 type tfVars struct {
@@ -74,51 +70,42 @@ type tfALB struct {
 }
 
 func terraform(m *model.Model, t *Tree) error {
-	s := m.Spec.Spec
-	if s.Provider != schema.ProviderEKS {
+	if m.Provider != schema.ProviderEKS {
 		return nil
 	}
+	lb := m.Gateway.LoadBalancer
 	v := tfVars{
 		PlatformName: m.Name,
-		VPCCIDR:      s.Network.VPCCIDR,
-		Git:          tfGit{RepoURL: s.Git.RepoURL, Revision: s.Git.Revision, RootAppPath: repoPath(m, DirBootstrap+"/root-app.yaml")},
+		VPCCIDR:      m.VPCCIDR,
+		Git:          tfGit{RepoURL: m.Repo.URL, Revision: m.Repo.Revision, RootAppPath: repoPath(m, DirBootstrap+"/root-app.yaml")},
 		NodePools:    map[string]tfNodePool{},
-		HealthPath:   s.Health.Path,
+		HealthPath:   m.Health.Path,
 		Gateway:      tfGateway{Name: m.Gateway.Name, Namespace: m.Gateway.Namespace, ServiceName: m.Gateway.ServiceName},
-		LoadBalancer: tfLoadBalancer{Mode: s.Gateway.LoadBalancer.Mode, NLBPrivateIPs: []tfPrivateIP{}, TargetGroupName: s.Gateway.LoadBalancer.TargetGroupName},
+		LoadBalancer: tfLoadBalancer{Mode: string(lb.Mode), NLBPrivateIPs: []tfPrivateIP{}, TargetGroupName: lb.TargetGroupName},
 	}
-	names := make([]string, 0, len(s.NodePools))
-	for name := range s.NodePools {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		p := s.NodePools[name]
-		np := tfNodePool{Labels: p.Labels, Taints: []tfTaint{}, InstanceTypes: p.InstanceTypes, MinSize: 2, MaxSize: 3, DesiredSize: 2}
+	for _, p := range m.Pools {
+		np := tfNodePool{
+			Labels: p.Placement.NodeSelector, Taints: []tfTaint{}, InstanceTypes: p.InstanceTypes,
+			MinSize: p.Size.Min, MaxSize: p.Size.Max, DesiredSize: p.Size.Desired,
+		}
 		if np.Labels == nil {
 			np.Labels = map[string]string{}
 		}
-		if len(np.InstanceTypes) == 0 {
-			np.InstanceTypes = []string{defaultInstanceType}
-		}
-		if p.Size != nil {
-			np.MinSize, np.MaxSize, np.DesiredSize = p.Size.Min, p.Size.Max, p.Size.Desired
-		}
 		for _, tt := range p.Taints {
-			np.Taints = append(np.Taints, tfTaint{Key: tt.Key, Value: tt.Value, Effect: tt.Effect})
+			np.Taints = append(np.Taints, tfTaint{Key: tt.Key, Value: tt.Value, Effect: string(tt.Effect)})
 		}
-		v.NodePools[name] = np
+		v.NodePools[p.Name] = np
 	}
-	if h := s.Gateway.HTTP; h != nil {
-		v.Gateway.HTTPPort = ptr(h.Port)
+	if l := m.Gateway.Listener(model.ListenerHTTP); l != nil {
+		v.Gateway.HTTPPort = ptr(l.Port)
 	}
-	if h := s.Gateway.HTTPS; h != nil {
-		v.Gateway.HTTPSPort = ptr(h.Port)
+	if l := m.Gateway.Listener(model.ListenerHTTPS); l != nil {
+		v.Gateway.HTTPSPort = ptr(l.Port)
 	}
-	for _, ip := range s.Gateway.LoadBalancer.PrivateIPs {
+	for _, ip := range lb.PrivateIPs {
 		v.LoadBalancer.NLBPrivateIPs = append(v.LoadBalancer.NLBPrivateIPs, tfPrivateIP(ip))
 	}
-	if a := s.Gateway.LoadBalancer.ALB; a != nil {
+	if a := lb.ALB; a != nil {
 		v.ALB = tfALB{CertificateARN: a.CertificateARN, WAFACLARN: a.WAFACLARN}
 	}
 	b, err := json.MarshalIndent(v, "", "  ")

@@ -15,21 +15,18 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
-// Defaults for apps that set no resources: small, bounded.
-var defaultAppResources = &schema.Resources{
-	Requests: map[string]string{"cpu": "50m", "memory": "64Mi"},
-	Limits:   map[string]string{"cpu": "500m", "memory": "256Mi"},
-}
-
 // configHashAnnotation rolls the pods when their mounted files change.
 const configHashAnnotation = "krm-gen.dev/config-hash"
 
 func workloads(m *model.Model, t *Tree) error {
 	for _, a := range m.Apps {
+		if a.Inline == nil {
+			continue // its source renders its pods
+		}
 		// One file per app: its Application reads just this file (directory.include).
 		file := workloadFile(a.Name)
 		t.add(file, serviceAccount(m, a))
-		if len(a.Files) > 0 {
+		if len(a.Inline.Files) > 0 {
 			t.add(file, filesConfigMap(m, a))
 		}
 		t.add(file, deployment(m, a), service(m, a))
@@ -58,7 +55,7 @@ func filesConfigName(a model.App) string { return a.Name + "-files" }
 
 func filesConfigMap(m *model.Model, a model.App) *corev1.ConfigMap {
 	data := map[string]string{}
-	for _, f := range a.Files {
+	for _, f := range a.Inline.Files {
 		data[path.Base(f.Path)] = f.Content
 	}
 	return &corev1.ConfigMap{
@@ -70,37 +67,37 @@ func filesConfigMap(m *model.Model, a model.App) *corev1.ConfigMap {
 
 func filesHash(a model.App) string {
 	h := sha256.New()
-	for _, f := range a.Files {
+	for _, f := range a.Inline.Files {
 		fmt.Fprintf(h, "%s\x00%s\x00", f.Path, f.Content)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 func deployment(m *model.Model, a model.App) *appsv1.Deployment {
-	res := withDefaults(a.Resources, defaultAppResources)
+	w := a.Inline
 	port := intstr.FromString("http")
 	probe := &corev1.Probe{
 		ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}},
 		PeriodSeconds:    10,
 		FailureThreshold: 3,
 	}
-	if a.Probe != nil {
-		probe.ProbeHandler = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: a.Probe.Path, Port: port}}
+	if w.Probe != nil {
+		probe.ProbeHandler = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: w.Probe.Path, Port: port}}
 	}
 	liveness := probe.DeepCopy()
 	liveness.InitialDelaySeconds = 10
 	c := corev1.Container{
 		Name:            a.Name,
-		Image:           a.Image,
-		Command:         a.Command,
-		Args:            a.Args,
-		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: a.Port, Protocol: corev1.ProtocolTCP}},
-		Resources:       resourceRequirements(res),
+		Image:           w.Image,
+		Command:         w.Command,
+		Args:            w.Args,
+		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: w.Port, Protocol: corev1.ProtocolTCP}},
+		Resources:       w.Requirements,
 		ReadinessProbe:  probe,
 		LivenessProbe:   liveness,
 		SecurityContext: containerSecurity(a),
 	}
-	for _, e := range a.Env {
+	for _, e := range w.Env {
 		c.Env = append(c.Env, corev1.EnvVar{Name: e.Name, Value: e.Value})
 	}
 	pod := corev1.PodSpec{
@@ -111,24 +108,24 @@ func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 		SecurityContext:              podSecurity(a),
 	}
 	var annotations map[string]string
-	if len(a.Files) > 0 {
+	if len(w.Files) > 0 {
 		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "files", VolumeSource: corev1.VolumeSource{
 			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: filesConfigName(a)}},
 		}})
-		for _, f := range a.Files {
+		for _, f := range w.Files {
 			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "files", MountPath: f.Path, SubPath: path.Base(f.Path), ReadOnly: true})
 		}
 		annotations = map[string]string{configHashAnnotation: filesHash(a)}
 	}
-	for i, w := range a.WritablePaths {
+	for i, p := range w.WritablePaths {
 		name := fmt.Sprintf("writable-%d", i)
 		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
 			EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr(resourceQuantity("64Mi"))},
 		}})
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: w})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: p})
 	}
 	pod.Containers = []corev1.Container{c}
-	if a.Replicas > 1 {
+	if w.Replicas > 1 {
 		pod.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
 			MaxSkew: 1, TopologyKey: corev1.LabelTopologyZone, WhenUnsatisfiable: corev1.ScheduleAnyway,
 			LabelSelector: &metav1.LabelSelector{MatchLabels: appLabels(a)},
@@ -138,7 +135,7 @@ func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 		TypeMeta:   typeMeta("apps/v1", "Deployment"),
 		ObjectMeta: meta(m, a.Name, a.Namespace, appLabels(a)),
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr(a.Replicas),
+			Replicas: ptr(w.Replicas),
 			Selector: &metav1.LabelSelector{MatchLabels: appLabels(a)},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels(m, appLabels(a)), Annotations: annotations},
@@ -157,7 +154,7 @@ func podSecurity(a model.App) *corev1.PodSecurityContext {
 	if a.PodSecurity == schema.PodSecurityRestricted {
 		sc.RunAsNonRoot = ptr(true)
 	}
-	sc.RunAsUser = a.RunAsUser
+	sc.RunAsUser = a.Inline.RunAsUser
 	return sc
 }
 
@@ -184,7 +181,7 @@ func service(m *model.Model, a model.App) *corev1.Service {
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: appLabels(a),
 			Ports: []corev1.ServicePort{{
-				Name: "http", Port: a.Port, TargetPort: intstr.FromString("http"),
+				Name: "http", Port: a.Service.Port, TargetPort: intstr.FromString("http"),
 				Protocol: corev1.ProtocolTCP, AppProtocol: ptr("http"),
 			}},
 		},

@@ -259,6 +259,12 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		if name == "-" || !f.IsExported() {
 			continue
 		}
+		if name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct {
+			for k, v := range jsonFields(f.Type) { // embedded: its fields are the parent's
+				out[k] = v
+			}
+			continue
+		}
 		if name == "" {
 			name = f.Name
 		}

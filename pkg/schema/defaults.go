@@ -17,11 +17,12 @@ const (
 	DefaultHealthImage       = "nginxinc/nginx-unprivileged:1.27-alpine"
 	DefaultRevision          = "main"
 	DefaultVPCCIDR           = "10.0.0.0/16"
-	// RedirectRouteName is the HTTPRoute that redirects HTTP to HTTPS, in the gateway's namespace.
-	RedirectRouteName = "https-redirect"
 )
 
-// Default fills every optional field the user left empty. It is idempotent.
+// Default fills the optional fields the user left empty whose defaults are constants,
+// and the identity of each route (its name and namespace). Names derived from other
+// names (the gateway's, its certificate Secret, Applications, projects) are the
+// model's. Default is idempotent.
 func (p *Platform) Default() {
 	s := &p.Spec
 	s.Provider = or(s.Provider, ProviderEKS)
@@ -30,13 +31,12 @@ func (p *Platform) Default() {
 	s.Versions.Istio = or(s.Versions.Istio, DefaultIstioVersion)
 	s.ArgoCD.Namespace = or(s.ArgoCD.Namespace, DefaultArgoCDNamespace)
 	s.ArgoCD.Server = or(s.ArgoCD.Server, DefaultArgoCDServer)
-	s.Security.MTLS = or(s.Security.MTLS, "STRICT")
+	s.Security.MTLS = or(s.Security.MTLS, MTLSStrict)
 	if s.Provider == ProviderEKS {
 		s.Network.VPCCIDR = or(s.Network.VPCCIDR, DefaultVPCCIDR)
 	}
 
 	g := &s.Gateway
-	g.Name = or(g.Name, p.Metadata.Name+"-gateway")
 	g.Namespace = or(g.Namespace, DefaultGatewayNamespace)
 	if g.Replicas == 0 {
 		g.Replicas = 2
@@ -48,10 +48,8 @@ func (p *Platform) Default() {
 		if g.HTTPS.Port == 0 {
 			g.HTTPS.Port = 443
 		}
-		g.HTTPS.CertificateSecret = or(g.HTTPS.CertificateSecret, g.Name+"-tls")
-		g.HTTPS.CertificateNamespace = or(g.HTTPS.CertificateNamespace, g.Namespace)
 	}
-	g.LoadBalancer.Scheme = or(g.LoadBalancer.Scheme, "internal")
+	g.LoadBalancer.Scheme = or(g.LoadBalancer.Scheme, SchemeInternal)
 	if s.Provider == ProviderEKS {
 		g.LoadBalancer.Mode = or(g.LoadBalancer.Mode, ModeNLB)
 	}
@@ -106,7 +104,7 @@ func RouteNameFromPath(path string) string {
 	return name
 }
 
-func or(v, def string) string {
+func or[T ~string](v, def T) T {
 	if v == "" {
 		return def
 	}

@@ -8,31 +8,6 @@ const (
 	Kind       = "Platform"
 )
 
-// Provider names.
-const (
-	ProviderEKS = "eks"
-	ProviderAKS = "aks"
-)
-
-// Load balancer modes.
-const (
-	ModeNLB                = "nlb"
-	ModeTargetGroupBinding = "targetGroupBinding"
-)
-
-// Route match types.
-const (
-	MatchPathPrefix = "PathPrefix"
-	MatchExact      = "Exact"
-)
-
-// Pod Security levels.
-const (
-	PodSecurityRestricted = "restricted"
-	PodSecurityBaseline   = "baseline"
-	PodSecurityPrivileged = "privileged"
-)
-
 // Platform is the whole spec a platform team writes: one document per platform.
 type Platform struct {
 	APIVersion string   `json:"apiVersion" jsonschema:"enum=krm-gen.dev/v1alpha1"`
@@ -51,7 +26,7 @@ type Metadata struct {
 
 // Spec is the platform description.
 type Spec struct {
-	Provider     string                 `json:"provider,omitempty" jsonschema:"enum=eks,enum=aks,description=Cloud provider; decides the gateway Service settings (default eks)"`
+	Provider     Provider               `json:"provider,omitempty" jsonschema:"description=Cloud provider; decides the gateway Service settings (default eks)"`
 	Git          Git                    `json:"git" jsonschema:"description=Where Argo CD reads this platform's rendered tree"`
 	Versions     Versions               `json:"versions,omitempty"`
 	ArgoCD       ArgoCD                 `json:"argocd,omitempty"`
@@ -106,9 +81,9 @@ type PoolSize struct {
 
 // Taint is a Kubernetes node taint.
 type Taint struct {
-	Key    string `json:"key"`
-	Value  string `json:"value,omitempty"`
-	Effect string `json:"effect" jsonschema:"enum=NoSchedule,enum=PreferNoSchedule,enum=NoExecute"`
+	Key    string      `json:"key"`
+	Value  string      `json:"value,omitempty"`
+	Effect TaintEffect `json:"effect"`
 }
 
 // Gateway is the Istio ingress gateway behind the cloud load balancer.
@@ -140,6 +115,9 @@ type HTTPSListener struct {
 	Certificate          *Certificate `json:"certificate,omitempty"`
 }
 
+// IssuerSelfSigned is the Certificate.Issuer value asking for a self-signed ClusterIssuer.
+const IssuerSelfSigned = "selfSigned"
+
 // Certificate asks cert-manager to issue the listener's certificate.
 type Certificate struct {
 	Issuer   string   `json:"issuer" jsonschema:"description=cert-manager ClusterIssuer name, or selfSigned"`
@@ -148,8 +126,8 @@ type Certificate struct {
 
 // LoadBalancer says how cloud traffic reaches the gateway pods.
 type LoadBalancer struct {
-	Scheme          string      `json:"scheme,omitempty" jsonschema:"enum=internal,enum=internet-facing,description=NLB scheme (default internal)"`
-	Mode            string      `json:"mode,omitempty" jsonschema:"enum=nlb,enum=targetGroupBinding,description=eks: internal NLB (default) or TargetGroupBinding to the ALB target group"`
+	Scheme          LBScheme    `json:"scheme,omitempty" jsonschema:"description=NLB scheme (default internal)"`
+	Mode            LBMode      `json:"mode,omitempty" jsonschema:"description=eks: internal NLB (default) or TargetGroupBinding to the ALB target group"`
 	PrivateIPs      []PrivateIP `json:"privateIPs,omitempty" jsonschema:"description=nlb mode: pinned NLB addresses, one per subnet"`
 	TargetGroupARN  string      `json:"targetGroupARN,omitempty"`
 	TargetGroupName string      `json:"targetGroupName,omitempty"`
@@ -190,14 +168,23 @@ type Health struct {
 
 // Security holds mesh-wide zero-trust settings.
 type Security struct {
-	MTLS string `json:"mtls,omitempty" jsonschema:"enum=STRICT,enum=PERMISSIVE,description=Mesh-wide PeerAuthentication mode (default STRICT)"`
+	MTLS MTLSMode `json:"mtls,omitempty" jsonschema:"description=Mesh-wide PeerAuthentication mode (default STRICT)"`
 }
 
-// App is an inline workload: Deployment, Service and optional ConfigMap.
+// App is a workload of the platform with its namespace, placement and callers. Its
+// source is inline today: the Workload fields (image, port, ...) describe its pods.
 type App struct {
-	Name          string     `json:"name"`
-	Namespace     string     `json:"namespace"`
-	NodePool      string     `json:"nodePool,omitempty"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	NodePool  string `json:"nodePool,omitempty"`
+	Workload
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty" jsonschema:"description=Pod Security level (default restricted)"`
+	AllowFrom   []Source         `json:"allowFrom,omitempty" jsonschema:"description=Extra L4 sources allowed besides the gateway and the app's own namespace"`
+}
+
+// Workload is an inline app's pods: krm-gen renders its ServiceAccount, Deployment,
+// Service and optional ConfigMap.
+type Workload struct {
 	Image         string     `json:"image"`
 	Port          int32      `json:"port"`
 	Replicas      int32      `json:"replicas,omitempty"`
@@ -208,9 +195,7 @@ type App struct {
 	Probe         *Probe     `json:"probe,omitempty"`
 	Files         []File     `json:"files,omitempty" jsonschema:"description=Files mounted read-only from a generated ConfigMap"`
 	WritablePaths []string   `json:"writablePaths,omitempty" jsonschema:"description=Paths given an emptyDir (root filesystem is read-only; default /tmp)"`
-	PodSecurity   string     `json:"podSecurity,omitempty" jsonschema:"enum=restricted,enum=baseline,enum=privileged,description=Pod Security level (default restricted)"`
 	RunAsUser     *int64     `json:"runAsUser,omitempty"`
-	AllowFrom     []Source   `json:"allowFrom,omitempty" jsonschema:"description=Extra L4 sources allowed besides the gateway and the app's own namespace"`
 }
 
 // EnvVar is a plain environment variable.
@@ -241,14 +226,14 @@ type Source struct {
 
 // Route sends a path on the gateway to an app or an existing Service.
 type Route struct {
-	Name      string   `json:"name,omitempty" jsonschema:"description=HTTPRoute name (default derived from the path)"`
-	Path      string   `json:"path"`
-	Match     string   `json:"match,omitempty" jsonschema:"enum=PathPrefix,enum=Exact"`
-	Hostnames []string `json:"hostnames,omitempty"`
-	Namespace string   `json:"namespace,omitempty" jsonschema:"description=Namespace of the HTTPRoute (default: the backend's)"`
-	Rewrite   string   `json:"rewrite,omitempty" jsonschema:"description=Replace the matched path prefix with this before forwarding"`
-	App       string   `json:"app,omitempty"`
-	Backend   *Backend `json:"backend,omitempty"`
+	Name      string    `json:"name,omitempty" jsonschema:"description=HTTPRoute name (default derived from the path)"`
+	Path      string    `json:"path"`
+	Match     PathMatch `json:"match,omitempty"`
+	Hostnames []string  `json:"hostnames,omitempty"`
+	Namespace string    `json:"namespace,omitempty" jsonschema:"description=Namespace of the HTTPRoute (default: the backend's)"`
+	Rewrite   string    `json:"rewrite,omitempty" jsonschema:"description=Replace the matched path prefix with this before forwarding"`
+	App       string    `json:"app,omitempty"`
+	Backend   *Backend  `json:"backend,omitempty"`
 }
 
 // Backend is an existing Service a route forwards to.

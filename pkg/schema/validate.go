@@ -28,9 +28,6 @@ const (
 	maxTargetGroupName     = 32   // AWS target group names
 )
 
-// GatewayServiceSuffix is appended by Istio to a Gateway's name for its generated objects.
-const GatewayServiceSuffix = "-istio"
-
 // reservedNamespaces must not be managed (labelled, policed) by a platform spec.
 var reservedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease", "default", "istio-system", "cert-manager"}
 
@@ -40,9 +37,6 @@ var reservedPorts = map[int32]string{
 	15000: "Envoy admin", 15001: "Envoy outbound", 15006: "Envoy inbound", 15008: "HBONE (ztunnel)",
 	15020: "Istio merged metrics", 15021: "Istio health status", 15053: "Istio DNS", 15090: "Envoy Prometheus",
 }
-
-// HealthResponderName is the name of the rendered health-responder workload.
-const HealthResponderName = "health-responder"
 
 // Validate checks a defaulted spec and returns errors (rendering must stop) and
 // warnings (risky but legal choices).
@@ -58,7 +52,15 @@ type validator struct {
 	warns field.ErrorList
 }
 
-func (v *validator) add(e *field.Error)  { v.errs = append(v.errs, e) }
+func (v *validator) add(e *field.Error) { v.errs = append(v.errs, e) }
+
+// enum adds e, a checkEnum result, when it is a problem, and reports whether it was not.
+func (v *validator) enum(e *field.Error) bool {
+	if e != nil {
+		v.add(e)
+	}
+	return e == nil
+}
 func (v *validator) warn(e *field.Error) { v.warns = append(v.warns, e) }
 
 func (v *validator) platform() {
@@ -69,18 +71,10 @@ func (v *validator) platform() {
 	if p.Kind != Kind {
 		v.add(field.Invalid(field.NewPath("kind"), p.Kind, "must be "+Kind))
 	}
-	name := field.NewPath("metadata", "name")
-	if v.label(name, p.Metadata.Name) {
-		// Derived names: "<name>-gateway-api-crds" is the longest platform-level name.
-		if n := p.Metadata.Name + "-gateway-api-crds"; len(n) > maxNameLength {
-			v.add(field.Invalid(name, p.Metadata.Name, fmt.Sprintf("too long: derived Application name %q exceeds %d characters", n, maxNameLength)))
-		}
-	}
+	v.label(field.NewPath("metadata", "name"), p.Metadata.Name)
 	spec := field.NewPath("spec")
 	s := &p.Spec
-	if !slices.Contains([]string{ProviderEKS, ProviderAKS}, s.Provider) {
-		v.add(field.NotSupported(spec.Child("provider"), s.Provider, []string{ProviderEKS, ProviderAKS}))
-	}
+	v.enum(checkEnum(s.Provider, spec.Child("provider")))
 	v.git(spec.Child("git"))
 	v.versions(spec.Child("versions"))
 	v.label(spec.Child("argocd", "namespace"), s.ArgoCD.Namespace)
@@ -91,9 +85,8 @@ func (v *validator) platform() {
 	v.nodePools(spec.Child("nodePools"))
 	v.gateway(spec.Child("gateway"))
 	v.health(spec.Child("health"))
-	if !slices.Contains([]string{"STRICT", "PERMISSIVE"}, s.Security.MTLS) {
-		v.add(field.NotSupported(spec.Child("security", "mtls"), s.Security.MTLS, []string{"STRICT", "PERMISSIVE"}))
-	} else if s.Security.MTLS == "PERMISSIVE" {
+	if !v.enum(checkEnum(s.Security.MTLS, spec.Child("security", "mtls"))) {
+	} else if s.Security.MTLS == MTLSPermissive {
 		v.warn(field.Invalid(spec.Child("security", "mtls"), s.Security.MTLS, "plain-text traffic between workloads is accepted"))
 	}
 	v.apps(spec.Child("apps"))
@@ -207,7 +200,12 @@ func (v *validator) versions(fp *field.Path) {
 
 // GatewayAPIAtLeast reports whether the spec's Gateway API version is >= minor v1.<minor>.
 func (p *Platform) GatewayAPIAtLeast(minor uint64) bool {
-	ver, err := semver.Parse(strings.TrimPrefix(p.Spec.Versions.GatewayAPI, "v"))
+	return GatewayAPIAtLeast(p.Spec.Versions.GatewayAPI, minor)
+}
+
+// GatewayAPIAtLeast reports whether Gateway API release version (vX.Y.Z) is >= v1.<minor>.
+func GatewayAPIAtLeast(version string, minor uint64) bool {
+	ver, err := semver.Parse(strings.TrimPrefix(version, "v"))
 	return err == nil && (ver.Major > 1 || ver.Minor >= minor)
 }
 
@@ -236,8 +234,6 @@ func (v *validator) network(fp *field.Path) {
 	}
 }
 
-var taintEffects = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
-
 func (v *validator) nodePools(fp *field.Path) {
 	for _, name := range sortedKeys(v.p.Spec.NodePools) {
 		pool := v.p.Spec.NodePools[name]
@@ -256,12 +252,10 @@ func (v *validator) nodePools(fp *field.Path) {
 			for _, msg := range validation.IsValidLabelValue(t.Value) {
 				v.add(field.Invalid(tp.Child("value"), t.Value, "taint value: "+msg))
 			}
-			if !slices.Contains(taintEffects, t.Effect) {
-				v.add(field.NotSupported(tp.Child("effect"), t.Effect, taintEffects))
-			}
-			id := t.Key + ":" + t.Effect
+			v.enum(checkEnum(t.Effect, tp.Child("effect")))
+			id := t.Key + ":" + string(t.Effect)
 			if j, isDup := seen[id]; isDup {
-				v.add(dup(tp, id, fmt.Sprintf("same key and effect as taints[%d]", j)))
+				v.add(Duplicate(tp, id, fmt.Sprintf("same key and effect as taints[%d]", j)))
 			}
 			seen[id] = i
 		}
@@ -275,14 +269,8 @@ func (v *validator) nodePools(fp *field.Path) {
 
 func (v *validator) gateway(fp *field.Path) {
 	g := v.p.Spec.Gateway
-	// Names derived from an invalid metadata.name are not reported twice.
-	derivedOnly := len(validation.IsDNS1123Label(v.p.Metadata.Name)) > 0
-	if derivedOnly && g.Name == v.p.Metadata.Name+"-gateway" {
-		// reported at metadata.name
-	} else if v.label(fp.Child("name"), g.Name) {
-		if n := g.Name + GatewayServiceSuffix; len(n) > maxNameLength {
-			v.add(field.Invalid(fp.Child("name"), g.Name, fmt.Sprintf("too long: Istio names the gateway's Deployment, Service and ServiceAccount %q, which exceeds %d characters", n, maxNameLength)))
-		}
+	if g.Name != "" { // else derived by the model from metadata.name
+		v.label(fp.Child("name"), g.Name)
 	}
 	v.namespace(fp.Child("namespace"), g.Namespace)
 	v.pool(fp.Child("nodePool"), g.NodePool)
@@ -319,21 +307,21 @@ func (v *validator) gateway(fp *field.Path) {
 		hp := fp.Child("https")
 		v.port(hp.Child("port"), h.Port)
 		if g.HTTP != nil && g.HTTP.Port == h.Port {
-			v.add(dup(hp.Child("port"), h.Port, "already used by spec.gateway.http.port"))
+			v.add(Duplicate(hp.Child("port"), h.Port, "already used by spec.gateway.http.port"))
 		}
-		if !(derivedOnly && h.CertificateSecret == g.Name+"-tls") {
+		if h.CertificateSecret != "" { // else derived by the model from the gateway's name
 			for _, msg := range validation.IsDNS1123Subdomain(h.CertificateSecret) {
 				v.add(field.Invalid(hp.Child("certificateSecret"), h.CertificateSecret, "must be a Secret name: "+msg))
 			}
 		}
-		if h.CertificateNamespace != g.Namespace {
+		if h.CertificateNamespace != "" && h.CertificateNamespace != g.Namespace {
 			v.namespace(hp.Child("certificateNamespace"), h.CertificateNamespace)
 		}
 		if c := h.Certificate; c != nil {
 			cp := hp.Child("certificate")
 			if c.Issuer == "" {
 				v.add(field.Required(cp.Child("issuer"), "a cert-manager ClusterIssuer name, or selfSigned"))
-			} else if c.Issuer != "selfSigned" {
+			} else if c.Issuer != IssuerSelfSigned {
 				for _, msg := range validation.IsDNS1123Subdomain(c.Issuer) {
 					v.add(field.Invalid(cp.Child("issuer"), c.Issuer, "must be a ClusterIssuer name: "+msg))
 				}
@@ -376,9 +364,8 @@ var (
 )
 
 func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
-	if !slices.Contains([]string{"internal", "internet-facing"}, lb.Scheme) {
-		v.add(field.NotSupported(fp.Child("scheme"), lb.Scheme, []string{"internal", "internet-facing"}))
-	} else if lb.Scheme == "internet-facing" {
+	if !v.enum(checkEnum(lb.Scheme, fp.Child("scheme"))) {
+	} else if lb.Scheme == SchemeInternetFacing {
 		v.warn(field.Invalid(fp.Child("scheme"), lb.Scheme, "the gateway is exposed directly to the internet, bypassing the ALB and its WAF"))
 	}
 	if v.p.Spec.Provider != ProviderEKS && v.p.Spec.Provider != ProviderAKS {
@@ -390,10 +377,7 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 		}
 		return
 	}
-	modes := []string{ModeNLB, ModeTargetGroupBinding}
-	if !slices.Contains(modes, lb.Mode) {
-		v.add(field.NotSupported(fp.Child("mode"), lb.Mode, modes))
-	}
+	v.enum(checkEnum(lb.Mode, fp.Child("mode")))
 	switch lb.Mode {
 	case ModeNLB:
 		if lb.TargetGroupARN != "" || lb.TargetGroupName != "" {
@@ -405,7 +389,7 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 			if ip.Subnet == "" {
 				v.add(field.Required(ipp.Child("subnet"), "subnet ID or Name tag"))
 			} else if j, isDup := subnets[ip.Subnet]; isDup {
-				v.add(dup(ipp.Child("subnet"), ip.Subnet, fmt.Sprintf("already used by privateIPs[%d]", j)))
+				v.add(Duplicate(ipp.Child("subnet"), ip.Subnet, fmt.Sprintf("already used by privateIPs[%d]", j)))
 			} else {
 				subnets[ip.Subnet] = i
 			}
@@ -419,7 +403,7 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 				v.add(field.Invalid(ipp.Child("address"), ip.Address, fmt.Sprintf("must be inside the VPC %s (spec.network.vpcCIDR)", v.p.Spec.Network.VPCCIDR)))
 			default:
 				if j, isDup := ips[addr]; isDup {
-					v.add(dup(ipp.Child("address"), ip.Address, fmt.Sprintf("already used by privateIPs[%d]", j)))
+					v.add(Duplicate(ipp.Child("address"), ip.Address, fmt.Sprintf("already used by privateIPs[%d]", j)))
 				}
 				ips[addr] = i
 			}
@@ -427,7 +411,7 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 		if len(lb.PrivateIPs) == 0 && !v.everyEnvironmentSetsLoadBalancer() {
 			v.warn(field.Forbidden(fp.Child("privateIPs"), "the NLB's addresses are not pinned: its IPs must be registered in the ALB target group by hand after each deploy; pin them here (or use mode targetGroupBinding)"))
 		}
-		if len(lb.PrivateIPs) > 0 && lb.Scheme != "internal" {
+		if len(lb.PrivateIPs) > 0 && lb.Scheme != SchemeInternal {
 			v.add(field.Forbidden(fp.Child("privateIPs"), "pinned private IPs need scheme internal"))
 		}
 	case ModeTargetGroupBinding:
@@ -593,15 +577,9 @@ func (v *validator) apps(fp *field.Path) {
 		ap := fp.Index(i)
 		if v.serviceName(ap.Child("name"), a.Name) {
 			if j, isDup := names[a.Name]; isDup {
-				v.add(dup(ap.Child("name"), a.Name, fmt.Sprintf("already used by spec.apps[%d]", j)))
+				v.add(Duplicate(ap.Child("name"), a.Name, fmt.Sprintf("already used by spec.apps[%d]", j)))
 			}
 			names[a.Name] = i
-			if a.Name == HealthResponderName {
-				v.add(field.Invalid(ap.Child("name"), a.Name, "is reserved for the rendered health responder"))
-			}
-			if n := v.p.Metadata.Name + "-app-" + a.Name; len(n) > maxNameLength {
-				v.add(field.Invalid(ap.Child("name"), a.Name, fmt.Sprintf("too long: derived Application name %q exceeds %d characters", n, maxNameLength)))
-			}
 		}
 		v.namespace(ap.Child("namespace"), a.Namespace)
 		if a.Namespace == v.p.Spec.Gateway.Namespace {
@@ -620,7 +598,7 @@ func (v *validator) apps(fp *field.Path) {
 				v.add(field.Invalid(ep.Child("name"), e.Name, "must be an environment variable name: "+msg))
 			}
 			if k, isDup := envs[e.Name]; isDup {
-				v.add(dup(ep.Child("name"), e.Name, fmt.Sprintf("already set by env[%d]", k)))
+				v.add(Duplicate(ep.Child("name"), e.Name, fmt.Sprintf("already set by env[%d]", k)))
 			}
 			envs[e.Name] = j
 		}
@@ -640,7 +618,7 @@ func (v *validator) apps(fp *field.Path) {
 				v.add(field.Invalid(pp, f.Path, "file name must be a ConfigMap key: "+msg))
 			}
 			if k, isDup := keys[key]; isDup {
-				v.add(dup(pp, f.Path, fmt.Sprintf("files[%d] has the same file name %q", k, key)))
+				v.add(Duplicate(pp, f.Path, fmt.Sprintf("files[%d] has the same file name %q", k, key)))
 			}
 			keys[key] = j
 			mounts[f.Path] = pp.String()
@@ -651,13 +629,11 @@ func (v *validator) apps(fp *field.Path) {
 				continue
 			}
 			if other, isDup := mounts[w]; isDup {
-				v.add(dup(wp, w, "already mounted by "+other))
+				v.add(Duplicate(wp, w, "already mounted by "+other))
 			}
 			mounts[w] = wp.String()
 		}
-		levels := []string{PodSecurityRestricted, PodSecurityBaseline, PodSecurityPrivileged}
-		if !slices.Contains(levels, a.PodSecurity) {
-			v.add(field.NotSupported(ap.Child("podSecurity"), a.PodSecurity, levels))
+		if !v.enum(checkEnum(a.PodSecurity, ap.Child("podSecurity"))) {
 		} else if a.PodSecurity != PodSecurityRestricted {
 			v.warn(field.Invalid(ap.Child("podSecurity"), a.PodSecurity, "lowers the namespace's Pod Security level below restricted"))
 		}
@@ -667,14 +643,6 @@ func (v *validator) apps(fp *field.Path) {
 		for j, src := range a.AllowFrom {
 			v.source(ap.Child("allowFrom").Index(j), src)
 		}
-	}
-	// Apps in one namespace share its Pod Security level: they must agree.
-	level := map[string]int{}
-	for i, a := range v.p.Spec.Apps {
-		if j, ok := level[a.Namespace]; ok && v.p.Spec.Apps[j].PodSecurity != a.PodSecurity {
-			v.add(field.Invalid(fp.Index(i).Child("podSecurity"), a.PodSecurity, fmt.Sprintf("apps in namespace %q must share one Pod Security level (spec.apps[%d] has %q)", a.Namespace, j, v.p.Spec.Apps[j].PodSecurity)))
-		}
-		level[a.Namespace] = i
 	}
 }
 
@@ -719,20 +687,12 @@ func (v *validator) routes(fp *field.Path) {
 	for _, a := range s.Apps {
 		apps[a.Name] = true
 	}
-	type routeKey struct{ hosts, match, path string }
-	seenKey := map[routeKey]int{}
-	seenName := map[string]int{}
-	reservedRoute := map[string]string{
-		s.Health.Namespace + "/" + HealthResponderName: "the rendered health route",
-		s.Gateway.Namespace + "/" + RedirectRouteName:  "the rendered HTTP-to-HTTPS redirect",
-	}
+	// Names, conflicts and the health path are checked on the resolved routes (model).
 	for i := range s.Routes {
 		r := &s.Routes[i]
 		rp := fp.Index(i)
-		pathOK := v.httpPath(rp.Child("path"), r.Path)
-		if !slices.Contains([]string{MatchPathPrefix, MatchExact}, r.Match) {
-			v.add(field.NotSupported(rp.Child("match"), r.Match, []string{MatchPathPrefix, MatchExact}))
-		}
+		v.httpPath(rp.Child("path"), r.Path)
+		v.enum(checkEnum(r.Match, rp.Child("match")))
 		switch {
 		case r.App != "" && r.Backend != nil:
 			v.add(field.Invalid(rp.Child("backend"), r.Backend.Service, "a route names exactly one of app or backend, not both"))
@@ -751,16 +711,7 @@ func (v *validator) routes(fp *field.Path) {
 		} else if r.Backend != nil || apps[r.App] {
 			v.add(field.Required(rp.Child("namespace"), ""))
 		}
-		if v.label(rp.Child("name"), r.Name) {
-			id := r.Namespace + "/" + r.Name
-			if what, ok := reservedRoute[id]; ok {
-				v.add(field.Invalid(rp.Child("name"), r.Name, fmt.Sprintf("is the name of %s in namespace %q; set another name", what, r.Namespace)))
-			}
-			if j, isDup := seenName[id]; isDup {
-				v.add(dup(rp.Child("name"), r.Name, fmt.Sprintf("spec.routes[%d] has the same HTTPRoute name in namespace %q; set name on one of them", j, r.Namespace)))
-			}
-			seenName[id] = i
-		}
+		v.label(rp.Child("name"), r.Name)
 		if len(r.Hostnames) > maxHostnames {
 			v.add(field.TooMany(rp.Child("hostnames"), len(r.Hostnames), maxHostnames))
 		}
@@ -774,19 +725,6 @@ func (v *validator) routes(fp *field.Path) {
 			if v.httpPath(rp.Child("rewrite"), r.Rewrite) && r.Match != MatchPathPrefix {
 				v.add(field.Invalid(rp.Child("rewrite"), r.Rewrite, "a prefix rewrite needs match PathPrefix"))
 			}
-		}
-		if !pathOK {
-			continue
-		}
-		hosts := slices.Clone(r.Hostnames)
-		sort.Strings(hosts)
-		key := routeKey{strings.Join(hosts, ","), r.Match, r.Path}
-		if j, isDup := seenKey[key]; isDup {
-			v.add(dup(rp.Child("path"), r.Path, fmt.Sprintf("conflicts with spec.routes[%d]: same hostnames, match and path", j)))
-		}
-		seenKey[key] = i
-		if r.Path == s.Health.Path {
-			v.add(field.Invalid(rp.Child("path"), r.Path, fmt.Sprintf("shadows the health path %s (spec.health.path): the load balancer's probe would hit this app", s.Health.Path)))
 		}
 	}
 }
@@ -805,8 +743,8 @@ func (v *validator) environments(fp *field.Path) {
 	}
 }
 
-// dup reports a duplicate value and says where the first one is.
-func dup(fp *field.Path, value any, detail string) *field.Error {
+// Duplicate reports a duplicate value and says where the first one is.
+func Duplicate(fp *field.Path, value any, detail string) *field.Error {
 	e := field.Duplicate(fp, value)
 	e.Detail = detail
 	return e

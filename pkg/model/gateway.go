@@ -1,0 +1,136 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+// Listener names of the Gateway.
+const (
+	ListenerHTTP  = "http"
+	ListenerHTTPS = "https"
+)
+
+// Defaults of the gateway's istio-proxy container.
+var gatewayResourceDefaults = schema.Resources{
+	Requests: map[string]string{"cpu": "100m", "memory": "128Mi"},
+	Limits:   map[string]string{"cpu": "2", "memory": "1Gi"},
+}
+
+// Gateway is the resolved ingress gateway.
+type Gateway struct {
+	Name        string
+	Namespace   string
+	ServiceName string // <name>-istio: Istio's Deployment, Service and ServiceAccount
+	Principal   string // SPIFFE identity of the gateway pods
+	ParamsName  string // the parametersRef ConfigMap
+	Placement   Placement
+	Replicas    int32
+	MaxReplicas int32 // > 0: a HorizontalPodAutoscaler owns the replica count
+	Resources   corev1.ResourceRequirements
+	Listeners   []Listener
+	// RedirectToHTTPS sends every HTTP request but the health path to the HTTPS listener.
+	RedirectToHTTPS bool
+	LoadBalancer    schema.LoadBalancer
+	Infrastructure  schema.Infrastructure
+	Certificate     *Certificate // cert-manager issues the HTTPS listener's Secret
+}
+
+// Listener is one listener of the Gateway.
+type Listener struct {
+	Name     string
+	Port     int32
+	HTTPS    bool
+	Hostname string
+	TLS      *SecretRef // HTTPS: the certificate Secret
+}
+
+// SecretRef names a Secret.
+type SecretRef struct {
+	Name      string
+	Namespace string
+}
+
+// Certificate is what cert-manager issues for the HTTPS listener.
+type Certificate struct {
+	Secret     SecretRef
+	DNSNames   []string // sorted
+	Issuer     string   // the ClusterIssuer
+	SelfSigned bool     // Issuer is rendered by krm-gen
+}
+
+// ServiceType returns the gateway Service's type Istio is asked for ("" for its default).
+func (g *Gateway) ServiceType() corev1.ServiceType {
+	if g.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
+		return corev1.ServiceTypeClusterIP // the ALB reaches the pods through a TargetGroupBinding
+	}
+	return ""
+}
+
+// Listener returns the listener named name, or nil.
+func (g *Gateway) Listener(name string) *Listener {
+	for i := range g.Listeners {
+		if g.Listeners[i].Name == name {
+			return &g.Listeners[i]
+		}
+	}
+	return nil
+}
+
+// TLSSecret is the HTTPS listener's certificate Secret, or nil without HTTPS.
+func (g *Gateway) TLSSecret() *SecretRef {
+	if l := g.Listener(ListenerHTTPS); l != nil {
+		return l.TLS
+	}
+	return nil
+}
+
+func gateway(p *schema.Platform, m *Model) Gateway {
+	sg := p.Spec.Gateway
+	g := Gateway{
+		Name:            or(sg.Name, p.Metadata.Name+defaultGatewaySfx),
+		Namespace:       sg.Namespace,
+		Placement:       m.Pool(sg.NodePool).Placement,
+		Replicas:        sg.Replicas,
+		MaxReplicas:     sg.MaxReplicas,
+		Resources:       requirements(sg.Resources, gatewayResourceDefaults),
+		RedirectToHTTPS: sg.HTTP != nil && sg.HTTP.RedirectToHTTPS && sg.HTTPS != nil,
+		LoadBalancer:    sg.LoadBalancer,
+	}
+	g.ServiceName = g.Name + gatewaySuffix
+	g.Principal = fmt.Sprintf("cluster.local/ns/%s/sa/%s", g.Namespace, g.ServiceName)
+	g.ParamsName = g.Name + paramsSuffix
+	if sg.Infrastructure != nil {
+		g.Infrastructure = *sg.Infrastructure
+	}
+	if h := sg.HTTP; h != nil {
+		g.Listeners = append(g.Listeners, Listener{Name: ListenerHTTP, Port: h.Port, Hostname: sg.Hostname})
+	}
+	if h := sg.HTTPS; h != nil {
+		secret := SecretRef{Name: or(h.CertificateSecret, g.Name+defaultSecretSuffix), Namespace: or(h.CertificateNamespace, g.Namespace)}
+		g.Listeners = append(g.Listeners, Listener{Name: ListenerHTTPS, Port: h.Port, HTTPS: true, Hostname: sg.Hostname, TLS: &secret})
+		if c := h.Certificate; c != nil {
+			cert := &Certificate{Secret: secret, DNSNames: append([]string(nil), c.DNSNames...), Issuer: c.Issuer}
+			if len(cert.DNSNames) == 0 && sg.Hostname != "" {
+				cert.DNSNames = []string{sg.Hostname}
+			}
+			sort.Strings(cert.DNSNames)
+			if c.Issuer == schema.IssuerSelfSigned {
+				cert.Issuer, cert.SelfSigned = m.SelfSignedIssuer(), true
+			}
+			g.Certificate = cert
+		}
+	}
+	return g
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,95 @@
+package model
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+// Namespace labels krm-gen sets.
+const (
+	LabelPSAEnforce        = "pod-security.kubernetes.io/enforce"
+	LabelPSAEnforceVersion = "pod-security.kubernetes.io/enforce-version"
+	LabelPSAWarn           = "pod-security.kubernetes.io/warn"
+	LabelPSAAudit          = "pod-security.kubernetes.io/audit"
+	LabelReadinessGate     = "elbv2.k8s.aws/pod-readiness-gate-inject"
+)
+
+// Namespace is a namespace the platform uses, with what it holds.
+type Namespace struct {
+	Name        string
+	PodSecurity schema.PodSecurityLevel // the lowest level any of its apps needs
+	HasRoutes   bool                    // holds HTTPRoutes: may attach to the gateway
+	HasApps     bool                    // holds apps: gets the gateway-only AuthorizationPolicy
+	IsGateway   bool
+	// Managed namespaces are created and labelled by krm-gen; the others (backend or
+	// certificate namespaces holding nothing krm-gen renders but a ReferenceGrant)
+	// belong to someone else and are only referenced.
+	Managed bool
+	Labels  map[string]string // what krm-gen labels a managed namespace with
+}
+
+func namespaces(m *Model) []Namespace {
+	byName := map[string]*Namespace{}
+	get := func(name string) *Namespace {
+		if ns, ok := byName[name]; ok {
+			return ns
+		}
+		ns := &Namespace{Name: name, PodSecurity: schema.PodSecurityRestricted}
+		byName[name] = ns
+		return ns
+	}
+	managed := func(name string) *Namespace {
+		ns := get(name)
+		ns.Managed = true
+		return ns
+	}
+	// The gateway's namespace is labelled ambient like the others: istiod marks the
+	// gateway pods istio.io/dataplane-mode=none, so ztunnel does not capture them.
+	managed(m.Gateway.Namespace).IsGateway = true
+	if s := m.Gateway.TLSSecret(); s != nil {
+		get(s.Namespace)
+	}
+	for _, a := range m.Apps {
+		ns := managed(a.Namespace)
+		ns.HasApps = true
+		ns.PodSecurity = ns.PodSecurity.Lowest(a.PodSecurity)
+	}
+	for i := range m.Routes {
+		r := &m.Routes[i]
+		managed(r.Namespace).HasRoutes = true
+		for _, rule := range r.Rules {
+			for _, b := range rule.Backends {
+				get(b.Namespace)
+			}
+		}
+	}
+	out := make([]Namespace, 0, len(byName))
+	for _, ns := range byName {
+		if ns.Managed {
+			ns.Labels = namespaceLabels(m, ns)
+		}
+		out = append(out, *ns)
+	}
+	slices.SortFunc(out, func(a, b Namespace) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
+
+func namespaceLabels(m *Model, ns *Namespace) map[string]string {
+	l := map[string]string{
+		LabelPSAEnforce:        string(ns.PodSecurity),
+		LabelPSAEnforceVersion: "latest",
+		LabelPSAWarn:           string(schema.PodSecurityRestricted),
+		LabelPSAAudit:          string(schema.PodSecurityRestricted),
+		LabelDataplaneMode:     "ambient",
+	}
+	if ns.HasRoutes {
+		l[LabelGatewayAccess] = m.Gateway.Name
+	}
+	if ns.IsGateway && m.Provider == schema.ProviderEKS {
+		// The LB controller registers pod IPs; readiness gates keep rollouts safe.
+		l[LabelReadinessGate] = "enabled"
+	}
+	return l
+}

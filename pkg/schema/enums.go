@@ -1,0 +1,158 @@
+package schema
+
+import (
+	"slices"
+
+	"github.com/invopop/jsonschema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Each enum of the spec is a named string type whose Values method is the one list of
+// its values: the JSON Schema (JSONSchemaExtend) and validation (checkEnum) both read it.
+
+// Provider is the cloud the platform runs on.
+type Provider string
+
+// Providers.
+const (
+	ProviderEKS Provider = "eks"
+	ProviderAKS Provider = "aks"
+)
+
+// Values lists the providers.
+func (Provider) Values() []Provider { return []Provider{ProviderEKS, ProviderAKS} }
+
+// JSONSchemaExtend sets the schema's enum.
+func (v Provider) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
+
+// LBScheme is whether the gateway's cloud load balancer is reachable from the internet.
+type LBScheme string
+
+// Load balancer schemes.
+const (
+	SchemeInternal       LBScheme = "internal"
+	SchemeInternetFacing LBScheme = "internet-facing"
+)
+
+// Values lists the schemes.
+func (LBScheme) Values() []LBScheme { return []LBScheme{SchemeInternal, SchemeInternetFacing} }
+
+// JSONSchemaExtend sets the schema's enum.
+func (v LBScheme) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
+
+// LBMode is how cloud traffic reaches the gateway pods on eks.
+type LBMode string
+
+// Load balancer modes.
+const (
+	ModeNLB                LBMode = "nlb"
+	ModeTargetGroupBinding LBMode = "targetGroupBinding"
+)
+
+// Values lists the modes.
+func (LBMode) Values() []LBMode { return []LBMode{ModeNLB, ModeTargetGroupBinding} }
+
+// JSONSchemaExtend sets the schema's enum.
+func (v LBMode) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
+
+// MTLSMode is the mesh-wide PeerAuthentication mode.
+type MTLSMode string
+
+// mTLS modes.
+const (
+	MTLSStrict     MTLSMode = "STRICT"
+	MTLSPermissive MTLSMode = "PERMISSIVE"
+)
+
+// Values lists the modes.
+func (MTLSMode) Values() []MTLSMode { return []MTLSMode{MTLSStrict, MTLSPermissive} }
+
+// JSONSchemaExtend sets the schema's enum.
+func (v MTLSMode) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
+
+// PodSecurityLevel is a Pod Security Standards level.
+type PodSecurityLevel string
+
+// Pod Security levels, most restrictive first.
+const (
+	PodSecurityRestricted PodSecurityLevel = "restricted"
+	PodSecurityBaseline   PodSecurityLevel = "baseline"
+	PodSecurityPrivileged PodSecurityLevel = "privileged"
+)
+
+// Values lists the levels, most restrictive first.
+func (PodSecurityLevel) Values() []PodSecurityLevel {
+	return []PodSecurityLevel{PodSecurityRestricted, PodSecurityBaseline, PodSecurityPrivileged}
+}
+
+// JSONSchemaExtend sets the schema's enum.
+func (v PodSecurityLevel) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
+
+// Lowest returns the less restrictive of two levels: what a namespace holding pods of
+// both must enforce.
+func (v PodSecurityLevel) Lowest(o PodSecurityLevel) PodSecurityLevel {
+	if slices.Index(v.Values(), o) > slices.Index(v.Values(), v) {
+		return o
+	}
+	return v
+}
+
+// PathMatch is how a route's path is compared with the request's.
+type PathMatch string
+
+// Path match types (Gateway API HTTPPathMatch.type).
+const (
+	MatchPathPrefix PathMatch = "PathPrefix"
+	MatchExact      PathMatch = "Exact"
+)
+
+// Values lists the match types.
+func (PathMatch) Values() []PathMatch { return []PathMatch{MatchPathPrefix, MatchExact} }
+
+// JSONSchemaExtend sets the schema's enum.
+func (v PathMatch) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
+
+// TaintEffect is a Kubernetes taint effect.
+type TaintEffect string
+
+// Taint effects.
+const (
+	EffectNoSchedule       TaintEffect = "NoSchedule"
+	EffectPreferNoSchedule TaintEffect = "PreferNoSchedule"
+	EffectNoExecute        TaintEffect = "NoExecute"
+)
+
+// Values lists the effects.
+func (TaintEffect) Values() []TaintEffect {
+	return []TaintEffect{EffectNoSchedule, EffectPreferNoSchedule, EffectNoExecute}
+}
+
+// JSONSchemaExtend sets the schema's enum.
+func (v TaintEffect) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
+
+// enum is what every enum type of the spec provides.
+type enum[T ~string] interface {
+	~string
+	Values() []T
+}
+
+func enumValues[T ~string](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// checkEnum reports v at fp unless it is one of its type's values.
+func checkEnum[T enum[T]](v T, fp *field.Path) *field.Error {
+	vs := v.Values()
+	if slices.Contains(vs, v) {
+		return nil
+	}
+	names := make([]string, len(vs))
+	for i, x := range vs {
+		names[i] = string(x)
+	}
+	return field.NotSupported(fp, string(v), names)
+}
