@@ -11,7 +11,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/krm-gen/krm-gen/pkg/manifest"
+	"github.com/krm-gen/krm-gen/internal/manifest"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
 

@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/krm-gen/krm-gen/pkg/manifest"
+	"github.com/krm-gen/krm-gen/internal/manifest"
 )
 
 // Execute runs the function (Processor) on the ResourceList read from in and

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/krm-gen/krm-gen/pkg/manifest"
+	"github.com/krm-gen/krm-gen/internal/manifest"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
@@ -75,10 +75,11 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		}
 		items = append(items, it)
 	}
+	enc := manifest.NewEncoder()
 	for _, o := range outputs {
 		index := map[string]int{}
 		for _, r := range o.Tree.Resources {
-			n, err := manifest.Encode(r.Object)
+			n, err := enc.Encode(r.Object)
 			if err != nil {
 				return fmt.Errorf("%s: %w", r.Path, err)
 			}

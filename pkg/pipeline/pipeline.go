@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/krm-gen/krm-gen/pkg/manifest"
+	"github.com/krm-gen/krm-gen/internal/manifest"
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/render"
 	"github.com/krm-gen/krm-gen/pkg/schema"
@@ -196,6 +196,7 @@ func Render(trees []Tree) ([]Output, error) {
 // are garbage by the time the next is built (peak memory stays low on big platforms).
 func Files(outputs []Output) (map[string][]byte, error) {
 	files := map[string][]byte{}
+	enc, wr := manifest.NewEncoder(), &manifest.Writer{}
 	var buf bytes.Buffer
 	var nodes []*yaml.Node
 	for _, o := range outputs {
@@ -210,14 +211,14 @@ func Files(outputs []Output) (map[string][]byte, error) {
 		for _, p := range order {
 			nodes = nodes[:0]
 			for _, obj := range byPath[p] {
-				n, err := manifest.Encode(obj)
+				n, err := enc.Encode(obj)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", p, err)
 				}
 				nodes = append(nodes, n)
 			}
 			buf.Reset()
-			if err := manifest.Write(&buf, nodes...); err != nil {
+			if err := wr.Write(&buf, nodes...); err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
 			files[path.Join(o.Dir, p)] = bytes.Clone(buf.Bytes())

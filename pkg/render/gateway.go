@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/krm-gen/krm-gen/pkg/manifest"
+	"github.com/krm-gen/krm-gen/internal/manifest"
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )

@@ -1,0 +1,279 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aymanbagabas/go-udiff"
+	apisecurity "istio.io/api/security/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func marshal(t *testing.T, obj any) string {
+	t.Helper()
+	b, err := Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func check(t *testing.T, name, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s:\n%s", name, udiff.Unified("want", "got", want, got))
+	}
+}
+
+// TestWhatIsLeftOut: the rules of the package doc, one case each.
+func TestWhatIsLeftOut(t *testing.T) {
+	type inner struct {
+		A string `json:"a,omitempty"`
+	}
+	type own struct {
+		metav1.TypeMeta `json:",inline"`
+		Required        inner             `json:"required"`          // kept even when empty
+		Optional        inner             `json:"optional,omitempty"` // a zero struct is left out
+		Set             *inner            `json:"set,omitempty"`      // set through a pointer: kept
+		Nil             *inner            `json:"nil,omitempty"`
+		NilMap          map[string]string `json:"nilMap"`
+		EmptyMap        map[string]string `json:"emptyMap"`
+		EmptyOmitted    []string          `json:"emptyOmitted,omitempty"`
+		EmptyList       []string          `json:"emptyList"`
+		Zero            int32             `json:"zero"`
+		Skipped         string            `json:"-"`
+		Quoted          int               `json:"quoted,string"`
+		Status          inner             `json:"status"`
+		hidden          string
+	}
+	obj := &own{TypeMeta: metav1.TypeMeta{Kind: "K", APIVersion: "v1"}, Set: &inner{}, EmptyMap: map[string]string{},
+		EmptyList: []string{}, Skipped: "x", Quoted: 8080, Status: inner{A: "ready"}, hidden: "h"}
+	check(t, "own", marshal(t, obj), `apiVersion: v1
+kind: K
+required: {}
+set: {}
+emptyMap: {}
+emptyList: []
+zero: 0
+quoted: "8080"
+`)
+
+	np := &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: metav1.ObjectMeta{Name: "deny", Namespace: "a"},
+		Spec:       networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}},
+	}
+	check(t, "NetworkPolicy", marshal(t, np), `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: deny
+  namespace: a
+spec:
+  podSelector: {}
+  policyTypes:
+  - Ingress
+`)
+
+	d := &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Name: "d"},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr(int32(0)), Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "c", Resources: corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
+			}}},
+			Volumes: []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		}}},
+		Status: appsv1.DeploymentStatus{Replicas: 3},
+	}
+	check(t, "Deployment", marshal(t, d), `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+spec:
+  replicas: 0
+  template:
+    spec:
+      volumes:
+      - name: tmp
+        emptyDir: {}
+      containers:
+      - name: c
+        resources:
+          requests:
+            cpu: 100m
+`)
+
+	ap := &securityv1.AuthorizationPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"},
+		ObjectMeta: metav1.ObjectMeta{Name: "allow"},
+	}
+	ap.Spec.Action = apisecurity.AuthorizationPolicy_ALLOW
+	ap.Spec.Rules = []*apisecurity.Rule{{From: []*apisecurity.Rule_From{{Source: &apisecurity.Source{Namespaces: []string{"a"}}}}}}
+	check(t, "AuthorizationPolicy (MarshalJSON of a proto)", marshal(t, ap), `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: allow
+spec:
+  rules:
+  - from:
+    - source:
+        namespaces:
+        - a
+`)
+}
+
+// TestPatch: a patch leaves out what a typed struct carries but the patch does not set,
+// and keeps what is set through a pointer, zero or not.
+func TestPatch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		obj  any
+		want string
+	}{
+		{"empty", &appsv1.Deployment{}, "{}\n"},
+		{"zero replicas through a pointer", &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr(int32(0))}}, "spec:\n  replicas: 0\n"},
+		{"required fields left out", &autoscalingv2.HorizontalPodAutoscaler{Spec: autoscalingv2.HorizontalPodAutoscalerSpec{MinReplicas: ptr(int32(2)), MaxReplicas: 4}},
+			"spec:\n  minReplicas: 2\n  maxReplicas: 4\n"},
+		{"an IntOrString", &policyPDB{Spec: pdbSpec{MinAvailable: ptr(intstr.FromInt32(1))}}, "spec:\n  minAvailable: 1\n"},
+		{"annotations only", &corev1.Service{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{"a": ""}}}, "metadata:\n  annotations:\n    a: \"\"\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Patch(tc.obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, tc.name, got, tc.want)
+		})
+	}
+}
+
+type policyPDB struct {
+	Spec pdbSpec `json:"spec"`
+}
+
+type pdbSpec struct {
+	MinAvailable *intstr.IntOrString `json:"minAvailable,omitempty"`
+	Required     string              `json:"required"`
+}
+
+// referenceNodes is Encode for untyped objects, written the slow, obvious way:
+// encoding/json, then its token stream turned into nodes with nulls in objects left
+// out, nulls in lists kept, apiVersion and kind first and the top-level status left out.
+func referenceNodes(t testing.TB, obj map[string]any) *yaml.Node {
+	t.Helper()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var value func() *yaml.Node
+	value = func() *yaml.Node {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch tv := tok.(type) {
+		case json.Delim:
+			if tv == '{' {
+				m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+				for dec.More() {
+					kt, _ := dec.Token()
+					if v := value(); v != nil {
+						m.Content = append(m.Content, refStr(kt.(string)), v)
+					}
+				}
+				dec.Token()
+				return m
+			}
+			s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+			for dec.More() {
+				v := value()
+				if v == nil {
+					v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+				}
+				s.Content = append(s.Content, v)
+			}
+			dec.Token()
+			return s
+		case string:
+			return refStr(tv)
+		case json.Number:
+			tag := "!!int"
+			if strings.ContainsAny(tv.String(), ".eE") {
+				tag = "!!float"
+			}
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: tv.String()}
+		case bool:
+			if tv {
+				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}
+			}
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}
+		}
+		return nil
+	}
+	n := value()
+	var head, rest []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "status":
+		case "apiVersion":
+			head = append([]*yaml.Node{n.Content[i], n.Content[i+1]}, head...)
+		case "kind":
+			head = append(head, n.Content[i], n.Content[i+1])
+		default:
+			rest = append(rest, n.Content[i], n.Content[i+1])
+		}
+	}
+	n.Content = append(head, rest...)
+	return n
+}
+
+func refStr(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	trailing := false
+	for _, line := range strings.Split(s, "\n") {
+		trailing = trailing || strings.HasSuffix(line, " ")
+	}
+	if strings.Contains(s, "\n") && !strings.ContainsAny(s, "\t\r") && !trailing {
+		n.Style = yaml.LiteralStyle
+	}
+	return n
+}
+
+// TestEncodeMatchesEncodingJSON: on random untyped objects, Encode gives the nodes
+// encoding/json's output turns into.
+func TestEncodeMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 2026))
+	for i := range 3000 {
+		obj := randomObject(rng.IntN)
+		if rng.IntN(3) == 0 {
+			obj["status"] = randomObject(rng.IntN)
+			obj["apiVersion"] = "v9"
+		}
+		got, err := Encode(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := referenceNodes(t, obj); !reflect.DeepEqual(got, want) {
+			var g, w bytes.Buffer
+			_ = Write(&g, got)
+			_ = Write(&w, want)
+			t.Fatalf("random case %d:\n%s", i, udiff.Unified("encoding/json", "Encode", w.String(), g.String()))
+		}
+	}
+}
