@@ -36,11 +36,15 @@ const (
 )
 
 func argoCD(m *model.Model, t *Tree) error {
-	t.add(DirBootstrap+"/root-app.yaml", bootstrapProjectObj(m), rootApp(m))
-	t.add(DirArgoCD+"/projects.yaml", infraProjectObj(m), meshProjectObj(m), platformProjectObj(m))
+	t.add(DirBootstrap+"/root-app.yaml", rootApp(m)) // its project: see projects.go
 
-	t.add(DirArgoCD+"/gateway-api-crds.yaml", crdApp(m))
-	t.add(DirArgoCD+"/istio-base.yaml", istioApp(m, model.PartIstioBase, "base", WaveIstioBase, map[string]any{
+	t.add(DirArgoCD+"/gateway-api-crds.yaml", t.upstream(crdApp(m), installs{cluster: []metav1.GroupKind{
+		gk("apiextensions.k8s.io", "CustomResourceDefinition"),
+		// v1.5+: safe-upgrades.gateway.networking.k8s.io
+		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+	}}))
+	t.add(DirArgoCD+"/istio-base.yaml", istioApp(m, t, model.PartIstioBase, "base", WaveIstioBase, map[string]any{
 		"profile":         "ambient",
 		"defaultRevision": "default",
 		// Render the webhook's failurePolicy as istiod sets it, so the app settles Synced.
@@ -60,7 +64,7 @@ func argoCD(m *model.Model, t *Tree) error {
 		"limits":   map[string]string{"cpu": "1", "memory": "1Gi"},
 	}
 	istiod["pilot"] = pilot
-	t.add(DirArgoCD+"/istiod.yaml", istioApp(m, model.PartIstiod, "istiod", WaveIstio, istiod))
+	t.add(DirArgoCD+"/istiod.yaml", istioApp(m, t, model.PartIstiod, "istiod", WaveIstio, istiod))
 	// istio-cni and ztunnel must run on every node, whatever taints pools get later:
 	// tolerate everything (Helm replaces lists, so this is the whole list).
 	daemonSet := func() map[string]any {
@@ -69,10 +73,16 @@ func argoCD(m *model.Model, t *Tree) error {
 	cni := daemonSet()
 	// appArmorProfile field instead of the annotation deprecated since Kubernetes 1.30.
 	cni["useAppArmorAnnotation"] = false
-	t.add(DirArgoCD+"/istio-cni.yaml", istioApp(m, model.PartIstioCNI, "cni", WaveIstio, cni))
-	t.add(DirArgoCD+"/ztunnel.yaml", istioApp(m, model.PartZtunnel, "ztunnel", WaveIstio, daemonSet()))
+	t.add(DirArgoCD+"/istio-cni.yaml", istioApp(m, t, model.PartIstioCNI, "cni", WaveIstio, cni))
+	t.add(DirArgoCD+"/ztunnel.yaml", istioApp(m, t, model.PartZtunnel, "ztunnel", WaveIstio, daemonSet()))
 	if m.Gateway.Certificate != nil {
-		t.add(DirArgoCD+"/cert-manager.yaml", certManagerApp(m))
+		t.add(DirArgoCD+"/cert-manager.yaml", t.upstream(certManagerApp(m), installs{anyNamespaced: true, cluster: []metav1.GroupKind{
+			gk("apiextensions.k8s.io", "CustomResourceDefinition"),
+			gk("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+			gk("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+			gk("rbac.authorization.k8s.io", "ClusterRole"),
+			gk("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+		}}))
 	}
 
 	gwNS := m.Gateway.Namespace
@@ -188,7 +198,28 @@ var webhookDrift = []argocd.ResourceIgnoreDifferences{
 	{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration", JQPathExpressions: []string{".webhooks[]?.clientConfig.caBundle"}},
 }
 
-func istioApp(m *model.Model, part, chart string, wave int, values map[string]any) *argocd.Application {
+// istioCharts' cluster-scoped kinds (manifests/charts of the istio release); their
+// namespaced kinds are many and change between releases: any is allowed.
+var istioChartKinds = map[string][]metav1.GroupKind{
+	"base": {
+		gk("apiextensions.k8s.io", "CustomResourceDefinition"),
+		gk("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+	},
+	"istiod": {
+		gk("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+		gk("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+		gk("rbac.authorization.k8s.io", "ClusterRole"),
+		gk("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+	},
+	"cni":     {gk("rbac.authorization.k8s.io", "ClusterRole"), gk("rbac.authorization.k8s.io", "ClusterRoleBinding")},
+	"ztunnel": {gk("rbac.authorization.k8s.io", "ClusterRole"), gk("rbac.authorization.k8s.io", "ClusterRoleBinding")},
+}
+
+func istioApp(m *model.Model, t *Tree, part, chart string, wave int, values map[string]any) *argocd.Application {
 	sp := automated()
 	sp.SyncOptions = []string{"ServerSideApply=true", "RespectIgnoreDifferences=true"}
 	if chart == "base" {
@@ -201,7 +232,7 @@ func istioApp(m *model.Model, part, chart string, wave int, values map[string]an
 	}
 	// istio-base installs the Istio CRDs: deleting the app must not cascade to them
 	// (and to every PeerAuthentication and AuthorizationPolicy).
-	return &argocd.Application{
+	return t.upstream(&argocd.Application{
 		TypeMeta:   typeMeta(argocd.APIVersion, "Application"),
 		ObjectMeta: appMeta(m, m.Application(part), wave, chart != "base"),
 		Spec: argocd.ApplicationSpec{
@@ -216,7 +247,7 @@ func istioApp(m *model.Model, part, chart string, wave int, values map[string]an
 			SyncPolicy:        sp,
 			IgnoreDifferences: webhookDrift,
 		},
-	}
+	}, installs{cluster: istioChartKinds[chart], anyNamespaced: true})
 }
 
 func certManagerApp(m *model.Model) *argocd.Application {
@@ -278,59 +309,26 @@ func bootstrapProjectObj(m *model.Model) *argocd.AppProject {
 	p := project(m, m.BootstrapProject(), "The root app: only Argo CD Applications and AppProjects of this platform.",
 		[]string{m.Repo.URL}, nil)
 	p.Spec.Destinations = []argocd.ApplicationDestination{inCluster(m)}
-	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{gk(argocd.Group, "Application"), gk(argocd.Group, "AppProject")}
 	return p
 }
 
 func infraProjectObj(m *model.Model) *argocd.AppProject {
 	repos := []string{m.Repo.URL, GatewayAPIRepo, IstioChartRepo}
 	namespaces := []string{model.IstioSystemNamespace, m.Gateway.Namespace}
-	cluster := []metav1.GroupKind{
-		gk("", "Namespace"),
-		gk("apiextensions.k8s.io", "CustomResourceDefinition"),
-		gk("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-		gk("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
-		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-		gk("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
-		gk("rbac.authorization.k8s.io", "ClusterRole"),
-		gk("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-	}
 	if m.Gateway.Certificate != nil {
 		repos = append(repos, CertManagerRepo)
 		namespaces = append(namespaces, CertManagerNamespace)
 	}
-	p := project(m, m.InfraProject(), "Layer 3: Gateway API CRDs, Istio ambient, namespaces.", repos, namespaces)
-	p.Spec.ClusterResourceWhitelist = cluster
-	return p
+	return project(m, m.InfraProject(), "Layer 3: Gateway API CRDs, Istio ambient, namespaces.", repos, namespaces)
 }
 
 // meshProjectObj may only place Istio security policies: in istio-system (the
 // mesh-wide PeerAuthentication) and the platform's namespaces.
 func meshProjectObj(m *model.Model) *argocd.AppProject {
 	namespaces := append([]string{model.IstioSystemNamespace}, m.NamespaceNames()...)
-	p := project(m, m.MeshProject(), "Layer 4: mesh-wide mTLS and per-namespace authorization policies.", []string{m.Repo.URL}, namespaces)
-	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{
-		gk("security.istio.io", "PeerAuthentication"), gk("security.istio.io", "AuthorizationPolicy"),
-	}
-	return p
+	return project(m, m.MeshProject(), "Layer 4: mesh-wide mTLS and per-namespace authorization policies.", []string{m.Repo.URL}, namespaces)
 }
 
 func platformProjectObj(m *model.Model) *argocd.AppProject {
-	namespaces := m.NamespaceNames()
-	p := project(m, m.PlatformProject(), "Layer 4: gateway, routes and apps.", []string{m.Repo.URL}, namespaces)
-	p.Spec.NamespaceResourceWhitelist = []metav1.GroupKind{
-		gk("", "ConfigMap"), gk("", "Service"), gk("", "ServiceAccount"),
-		gk("apps", "Deployment"),
-		gk("gateway.networking.k8s.io", "Gateway"), gk("gateway.networking.k8s.io", "HTTPRoute"), gk("gateway.networking.k8s.io", "ReferenceGrant"),
-	}
-	if c := m.Gateway.Certificate; c != nil {
-		p.Spec.NamespaceResourceWhitelist = append(p.Spec.NamespaceResourceWhitelist, gk("cert-manager.io", "Certificate"))
-		if c.SelfSigned {
-			p.Spec.ClusterResourceWhitelist = []metav1.GroupKind{gk("cert-manager.io", "ClusterIssuer")}
-		}
-	}
-	if m.Gateway.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
-		p.Spec.NamespaceResourceWhitelist = append(p.Spec.NamespaceResourceWhitelist, gk("elbv2.k8s.aws", "TargetGroupBinding"))
-	}
-	return p
+	return project(m, m.PlatformProject(), "Layer 4: gateway, routes and apps.", []string{m.Repo.URL}, m.NamespaceNames())
 }

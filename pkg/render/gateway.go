@@ -8,6 +8,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -216,9 +217,9 @@ func gatewayServicePatch(m *model.Model) *corev1.Service {
 
 // targetGroupBinding binds the Terraform-made ALB target group to the gateway pods.
 type targetGroupBindingObj struct {
-	typeMetaObj `json:",inline"`
-	Metadata    objectMeta             `json:"metadata"`
-	Spec        targetGroupBindingSpec `json:"spec"`
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              targetGroupBindingSpec `json:"spec"`
 }
 
 type targetGroupBindingSpec struct {
@@ -244,8 +245,8 @@ func targetGroupBinding(m *model.Model) *targetGroupBindingObj {
 	}
 	om := meta(m, g.Name, g.Namespace, nil)
 	return &targetGroupBindingObj{
-		typeMetaObj: typeMetaObj{APIVersion: "elbv2.k8s.aws/v1beta1", Kind: "TargetGroupBinding"},
-		Metadata:    objectMeta{Name: om.Name, Namespace: om.Namespace, Labels: om.Labels},
+		TypeMeta:   metav1.TypeMeta{APIVersion: "elbv2.k8s.aws/v1beta1", Kind: "TargetGroupBinding"},
+		ObjectMeta: om,
 		Spec: targetGroupBindingSpec{
 			ServiceRef:      serviceRef{Name: g.ServiceName, Port: port},
 			TargetGroupARN:  g.LoadBalancer.TargetGroupARN,
@@ -257,9 +258,9 @@ func targetGroupBinding(m *model.Model) *targetGroupBindingObj {
 
 // certificate asks cert-manager for the HTTPS listener's Secret.
 type certificateObj struct {
-	typeMetaObj `json:",inline"`
-	Metadata    objectMeta      `json:"metadata"`
-	Spec        certificateSpec `json:"spec"`
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              certificateSpec `json:"spec"`
 }
 
 type certificateSpec struct {
@@ -275,9 +276,9 @@ type issuerRef struct {
 }
 
 type clusterIssuerObj struct {
-	typeMetaObj `json:",inline"`
-	Metadata    objectMeta `json:"metadata"`
-	Spec        struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
 		SelfSigned struct{} `json:"selfSigned"`
 	} `json:"spec"`
 }
@@ -285,8 +286,8 @@ type clusterIssuerObj struct {
 func certificate(m *model.Model, c *model.Certificate) *certificateObj {
 	om := meta(m, c.Secret.Name, c.Secret.Namespace, nil)
 	return &certificateObj{
-		typeMetaObj: typeMetaObj{APIVersion: "cert-manager.io/v1", Kind: "Certificate"},
-		Metadata:    objectMeta{Name: om.Name, Namespace: om.Namespace, Labels: om.Labels},
+		TypeMeta:   metav1.TypeMeta{APIVersion: "cert-manager.io/v1", Kind: "Certificate"},
+		ObjectMeta: om,
 		Spec: certificateSpec{
 			SecretName: c.Secret.Name, DNSNames: c.DNSNames,
 			IssuerRef: issuerRef{Group: "cert-manager.io", Kind: "ClusterIssuer", Name: c.Issuer},
@@ -297,7 +298,7 @@ func certificate(m *model.Model, c *model.Certificate) *certificateObj {
 func selfSignedIssuer(m *model.Model, c *model.Certificate) *clusterIssuerObj {
 	om := meta(m, c.Issuer, "", nil)
 	return &clusterIssuerObj{
-		typeMetaObj: typeMetaObj{APIVersion: "cert-manager.io/v1", Kind: "ClusterIssuer"},
-		Metadata:    objectMeta{Name: om.Name, Labels: om.Labels},
+		TypeMeta:   metav1.TypeMeta{APIVersion: "cert-manager.io/v1", Kind: "ClusterIssuer"},
+		ObjectMeta: om,
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/krm-gen/krm-gen/pkg/argocd"
 	"github.com/krm-gen/krm-gen/pkg/model"
 )
 
@@ -28,6 +29,7 @@ type File struct {
 type Tree struct {
 	Resources []Resource
 	Files     []File
+	installs  map[string]installs // by Application name: what its upstream source deploys
 }
 
 // Folders of the rendered tree.
@@ -45,18 +47,34 @@ const (
 // Render renders the whole tree for m. Resources keep a stable order: by path,
 // then in the order each renderer added them.
 func Render(m *model.Model) (*Tree, error) {
-	t := &Tree{}
+	t := &Tree{installs: map[string]installs{}}
+	// projects comes last: it derives the AppProjects from everything else.
 	steps := []func(*model.Model, *Tree) error{
-		argoCD, namespaces, gateway, security, routes, workloads, terraform,
+		argoCD, namespaces, gateway, security, routes, workloads, terraform, projects,
 	}
 	for _, step := range steps {
 		if err := step(m, t); err != nil {
 			return nil, err
 		}
 	}
-	sort.SliceStable(t.Resources, func(i, j int) bool { return t.Resources[i].Path < t.Resources[j].Path })
+	// By path; in a file AppProjects come first (the root app's file holds its project).
+	sort.SliceStable(t.Resources, func(i, j int) bool {
+		a, b := t.Resources[i], t.Resources[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		_, ap := a.Object.(*argocd.AppProject)
+		_, bp := b.Object.(*argocd.AppProject)
+		return ap && !bp
+	})
 	sort.SliceStable(t.Files, func(i, j int) bool { return t.Files[i].Path < t.Files[j].Path })
 	return t, nil
+}
+
+// upstream records what an Application with an upstream source deploys.
+func (t *Tree) upstream(app *argocd.Application, in installs) *argocd.Application {
+	t.installs[app.Name] = in
+	return app
 }
 
 func (t *Tree) add(p string, objs ...any) {

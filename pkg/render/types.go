@@ -9,20 +9,6 @@ import (
 // metav1LabelSelector shortens a frequently used type name.
 type metav1LabelSelector = metav1.LabelSelector
 
-// typeMetaObj and objectMeta are the header of objects whose Go API module cannot be
-// used here (AWS Load Balancer Controller, cert-manager): small structs, same JSON.
-type typeMetaObj struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-}
-
-type objectMeta struct {
-	Name        string            `json:"name"`
-	Namespace   string            `json:"namespace,omitempty"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-}
-
 func toLabelMap(in map[string]string) map[gwv1.LabelKey]gwv1.LabelValue {
 	if len(in) == 0 {
 		return nil

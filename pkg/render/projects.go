@@ -1,0 +1,133 @@
+package render
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/krm-gen/krm-gen/pkg/argocd"
+	"github.com/krm-gen/krm-gen/pkg/model"
+)
+
+// installs is what an Application whose source is not this tree deploys: the
+// cluster-scoped kinds of an upstream chart or folder, and whether it deploys
+// namespaced kinds krm-gen cannot list (a chart's).
+type installs struct {
+	cluster       []metav1.GroupKind
+	anyNamespaced bool
+}
+
+// project collects what the Applications of one AppProject deploy.
+type projectKinds struct {
+	cluster, namespaced map[metav1.GroupKind]bool
+	anyNamespaced       bool
+}
+
+// projects renders the AppProjects. Their whitelists are derived from the tree: a
+// project allows exactly the kinds its Applications deploy (the objects of the
+// tree's files each reads, and what upstream sources install), so a kind nothing
+// renders is never allowed and a kind a renderer adds is never refused.
+func projects(m *model.Model, t *Tree) error {
+	// The projects are objects of the tree too (the root app deploys them): added first,
+	// their whitelists filled in once everything is known.
+	bootstrap, infra, mesh, platform := bootstrapProjectObj(m), infraProjectObj(m), meshProjectObj(m), platformProjectObj(m)
+	t.add(DirBootstrap+"/root-app.yaml", bootstrap)
+	t.add(DirArgoCD+"/projects.yaml", infra, mesh, platform)
+	reg := newKinds()
+	byProject := map[string]*projectKinds{}
+	for _, r := range t.Resources {
+		app, ok := r.Object.(*argocd.Application)
+		if !ok {
+			continue
+		}
+		pk := byProject[app.Spec.Project]
+		if pk == nil {
+			pk = &projectKinds{cluster: map[metav1.GroupKind]bool{}, namespaced: map[metav1.GroupKind]bool{}}
+			byProject[app.Spec.Project] = pk
+		}
+		src := app.Spec.Source
+		if src.RepoURL != m.Repo.URL || src.Chart != "" {
+			in := t.installs[app.Name]
+			for _, gk := range in.cluster {
+				pk.cluster[gk] = true
+			}
+			pk.anyNamespaced = pk.anyNamespaced || in.anyNamespaced
+			continue
+		}
+		for _, res := range t.Resources {
+			if !Reads(src, m.Repo.TreePath, res.Path) {
+				continue
+			}
+			ki, err := reg.of(res.Object)
+			if err != nil {
+				return err
+			}
+			if ki.Namespaced {
+				pk.namespaced[ki.GroupKind] = true
+			} else {
+				pk.cluster[ki.GroupKind] = true
+			}
+		}
+	}
+	whitelist := func(set map[metav1.GroupKind]bool) []metav1.GroupKind {
+		out := make([]metav1.GroupKind, 0, len(set))
+		for gk := range set {
+			out = append(out, gk)
+		}
+		slices.SortFunc(out, func(a, b metav1.GroupKind) int { return reg.order[a] - reg.order[b] })
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	for _, p := range []*argocd.AppProject{bootstrap, infra, mesh, platform} {
+		if pk := byProject[p.Name]; pk != nil {
+			p.Spec.ClusterResourceWhitelist = whitelist(pk.cluster)
+			if !pk.anyNamespaced {
+				p.Spec.NamespaceResourceWhitelist = whitelist(pk.namespaced)
+			}
+		}
+	}
+	return nil
+}
+
+// Reads reports whether an Application with source src reads the tree file at file
+// (tree-relative) of a tree at treePath in the repository, as Argo CD's directory
+// source does: files under source.path, in subfolders only with recurse, matching
+// include (a glob, or {a,b} globs, on the path relative to source.path or its base name).
+func Reads(src *argocd.ApplicationSource, treePath, file string) bool {
+	if src == nil || src.Chart != "" {
+		return false
+	}
+	rel, ok := strings.CutPrefix(path.Join(treePath, file), src.Path+"/")
+	if !ok {
+		return false
+	}
+	var recurse bool
+	var include string
+	if d := src.Directory; d != nil {
+		recurse, include = d.Recurse, d.Include
+	}
+	if !recurse && strings.Contains(rel, "/") {
+		return false
+	}
+	if include == "" {
+		return true
+	}
+	pats := []string{include}
+	if strings.HasPrefix(include, "{") && strings.HasSuffix(include, "}") {
+		pats = strings.Split(include[1:len(include)-1], ",")
+	}
+	for _, p := range pats {
+		p = strings.TrimSpace(p)
+		if ok, _ := path.Match(p, rel); ok {
+			return true
+		}
+		if ok, _ := path.Match(p, path.Base(rel)); ok {
+			return true
+		}
+	}
+	return false
+}
