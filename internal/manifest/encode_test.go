@@ -46,7 +46,7 @@ func TestWhatIsLeftOut(t *testing.T) {
 	}
 	type own struct {
 		metav1.TypeMeta `json:",inline"`
-		Required        inner             `json:"required"`          // kept even when empty
+		Required        inner             `json:"required"`           // kept even when empty
 		Optional        inner             `json:"optional,omitempty"` // a zero struct is left out
 		Set             *inner            `json:"set,omitempty"`      // set through a pointer: kept
 		Nil             *inner            `json:"nil,omitempty"`

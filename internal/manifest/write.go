@@ -608,4 +608,3 @@ func isTimestamp(s string) bool {
 	}
 	return false
 }
-

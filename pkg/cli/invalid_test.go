@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/krm-gen/krm-gen/internal/invalidcases"
 	"github.com/krm-gen/krm-gen/pkg/cli"
 	"github.com/krm-gen/krm-gen/pkg/krmfn"
 )
@@ -54,56 +55,43 @@ var locPrefix = regexp.MustCompile(`^[^:]+(:\d+)?: `)
 // leave an existing output directory byte-identical.
 func TestInvalidSpecs(t *testing.T) {
 	t.Chdir("../..")
-	specs, _ := filepath.Glob("testdata/invalid/*.yaml")
-	if len(specs) < 30 {
-		t.Fatalf("want at least 30 invalid specs, found %d", len(specs))
-	}
-	for _, spec := range specs {
-		name := strings.TrimSuffix(filepath.Base(spec), ".yaml")
-		t.Run(name, func(t *testing.T) {
-			want, err := os.ReadFile(strings.TrimSuffix(spec, ".yaml") + ".errors")
-			if err != nil {
-				t.Fatalf("missing expected errors: %v", err)
-			}
-			wantLines := strings.Split(strings.TrimSpace(string(want)), "\n")
+	invalidcases.Run(t, "testdata/invalid", func(t *testing.T, c invalidcases.Case) {
+		out := filepath.Join(t.TempDir(), "out")
+		seedOutput(t, out)
+		before := snapshot(t, out)
+		var stdout, stderr bytes.Buffer
+		code := cli.Run([]string{"render", "-f", c.Spec, "-o", out}, nil, &stdout, &stderr)
+		if code != cli.ExitInvalid {
+			t.Errorf("CLI exit code %d, want %d", code, cli.ExitInvalid)
+		}
+		if got, want := strings.TrimSpace(stderr.String()), strings.Join(c.Want, "\n"); got != want {
+			t.Errorf("CLI stderr:\n%s\nwant:\n%s", got, want)
+		}
+		if after := snapshot(t, out); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("output directory changed by a failed render")
+		}
 
-			out := filepath.Join(t.TempDir(), "out")
-			seedOutput(t, out)
-			before := snapshot(t, out)
-			var stdout, stderr bytes.Buffer
-			code := cli.Run([]string{"render", "-f", spec, "-o", out}, nil, &stdout, &stderr)
-			if code != cli.ExitInvalid {
-				t.Errorf("CLI exit code %d, want %d", code, cli.ExitInvalid)
+		// The function path: same problems (without the CLI's summary line).
+		data, _ := os.ReadFile(c.Spec)
+		var node yaml.Node
+		if err := yaml.Unmarshal(data, &node); err != nil || len(node.Content) == 0 || node.Content[0].Kind != yaml.MappingNode || bytes.Contains(data, []byte("\n---\n")) {
+			return // not a single YAML object: cannot be a functionConfig
+		}
+		var wantFn []string
+		for _, l := range c.Diagnostics() {
+			if strings.Contains(l, ": warning: ") {
+				continue
 			}
-			if got := strings.TrimSpace(stderr.String()); got != strings.TrimSpace(string(want)) {
-				t.Errorf("CLI stderr:\n%s\nwant:\n%s", got, want)
-			}
-			if after := snapshot(t, out); fmt.Sprint(after) != fmt.Sprint(before) {
-				t.Errorf("output directory changed by a failed render")
-			}
-
-			// The function path: same problems (without the CLI's summary line).
-			data, _ := os.ReadFile(spec)
-			var node yaml.Node
-			if err := yaml.Unmarshal(data, &node); err != nil || len(node.Content) == 0 || node.Content[0].Kind != yaml.MappingNode || bytes.Contains(data, []byte("\n---\n")) {
-				return // not a single YAML object: cannot be a functionConfig
-			}
-			var wantFn []string
-			for _, l := range wantLines[:len(wantLines)-1] {
-				if strings.Contains(l, ": warning: ") {
-					continue
-				}
-				wantFn = append(wantFn, locPrefix.ReplaceAllString(l, ""))
-			}
-			gotFn, fnCode := runFunction(t, data)
-			if fnCode != cli.ExitInvalid {
-				t.Errorf("function exit code %d, want %d", fnCode, cli.ExitInvalid)
-			}
-			if strings.Join(gotFn, "\n") != strings.Join(wantFn, "\n") {
-				t.Errorf("function results:\n%s\nwant:\n%s", strings.Join(gotFn, "\n"), strings.Join(wantFn, "\n"))
-			}
-		})
-	}
+			wantFn = append(wantFn, locPrefix.ReplaceAllString(l, ""))
+		}
+		gotFn, fnCode := runFunction(t, data)
+		if fnCode != cli.ExitInvalid {
+			t.Errorf("function exit code %d, want %d", fnCode, cli.ExitInvalid)
+		}
+		if strings.Join(gotFn, "\n") != strings.Join(wantFn, "\n") {
+			t.Errorf("function results:\n%s\nwant:\n%s", strings.Join(gotFn, "\n"), strings.Join(wantFn, "\n"))
+		}
+	})
 }
 
 // runFunction runs krm-gen as a KRM function on a ResourceList carrying spec and

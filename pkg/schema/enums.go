@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"reflect"
 	"slices"
 
 	"github.com/invopop/jsonschema"
@@ -8,7 +9,7 @@ import (
 )
 
 // Each enum of the spec is a named string type whose Values method is the one list of
-// its values: the JSON Schema (JSONSchemaExtend) and validation (checkEnum) both read it.
+// its values: the JSON Schema (enumSchema) and validation (checkEnum) both read it.
 
 // Provider is the cloud the platform runs on.
 type Provider string
@@ -22,9 +23,6 @@ const (
 // Values lists the providers.
 func (Provider) Values() []Provider { return []Provider{ProviderEKS, ProviderAKS} }
 
-// JSONSchemaExtend sets the schema's enum.
-func (v Provider) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
-
 // LBScheme is whether the gateway's cloud load balancer is reachable from the internet.
 type LBScheme string
 
@@ -36,9 +34,6 @@ const (
 
 // Values lists the schemes.
 func (LBScheme) Values() []LBScheme { return []LBScheme{SchemeInternal, SchemeInternetFacing} }
-
-// JSONSchemaExtend sets the schema's enum.
-func (v LBScheme) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
 
 // LBMode is how cloud traffic reaches the gateway pods on eks.
 type LBMode string
@@ -52,9 +47,6 @@ const (
 // Values lists the modes.
 func (LBMode) Values() []LBMode { return []LBMode{ModeNLB, ModeTargetGroupBinding} }
 
-// JSONSchemaExtend sets the schema's enum.
-func (v LBMode) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
-
 // MTLSMode is the mesh-wide PeerAuthentication mode.
 type MTLSMode string
 
@@ -66,9 +58,6 @@ const (
 
 // Values lists the modes.
 func (MTLSMode) Values() []MTLSMode { return []MTLSMode{MTLSStrict, MTLSPermissive} }
-
-// JSONSchemaExtend sets the schema's enum.
-func (v MTLSMode) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
 
 // PodSecurityLevel is a Pod Security Standards level.
 type PodSecurityLevel string
@@ -84,9 +73,6 @@ const (
 func (PodSecurityLevel) Values() []PodSecurityLevel {
 	return []PodSecurityLevel{PodSecurityRestricted, PodSecurityBaseline, PodSecurityPrivileged}
 }
-
-// JSONSchemaExtend sets the schema's enum.
-func (v PodSecurityLevel) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
 
 // Lowest returns the less restrictive of two levels: what a namespace holding pods of
 // both must enforce.
@@ -109,9 +95,6 @@ const (
 // Values lists the match types.
 func (PathMatch) Values() []PathMatch { return []PathMatch{MatchPathPrefix, MatchExact} }
 
-// JSONSchemaExtend sets the schema's enum.
-func (v PathMatch) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
-
 // TaintEffect is a Kubernetes taint effect.
 type TaintEffect string
 
@@ -127,21 +110,25 @@ func (TaintEffect) Values() []TaintEffect {
 	return []TaintEffect{EffectNoSchedule, EffectPreferNoSchedule, EffectNoExecute}
 }
 
-// JSONSchemaExtend sets the schema's enum.
-func (v TaintEffect) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = enumValues(v.Values()) }
-
 // enum is what every enum type of the spec provides.
 type enum[T ~string] interface {
 	~string
 	Values() []T
 }
 
-func enumValues[T ~string](vs []T) []any {
-	out := make([]any, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
+// enumSchema is the JSON Schema of an enum type (a string type with a Values method
+// returning its values), or nil for any other type.
+func enumSchema(t reflect.Type) *jsonschema.Schema {
+	m, ok := t.MethodByName("Values")
+	if t.Kind() != reflect.String || !ok || m.Type.NumIn() != 1 || m.Type.NumOut() != 1 || m.Type.Out(0) != reflect.SliceOf(t) {
+		return nil
 	}
-	return out
+	vs := m.Func.Call([]reflect.Value{reflect.Zero(t)})[0]
+	s := &jsonschema.Schema{Type: "string"}
+	for i := range vs.Len() {
+		s.Enum = append(s.Enum, vs.Index(i).String())
+	}
+	return s
 }
 
 // checkEnum reports v at fp unless it is one of its type's values.

@@ -13,7 +13,7 @@ const SchemaID = "https://krm-gen.dev/schemas/platform.v1alpha1.json"
 // JSONSchema returns the JSON Schema of the Platform spec, generated from the Go
 // types: unknown fields are rejected, fields without omitempty are required.
 func JSONSchema() ([]byte, error) {
-	r := &jsonschema.Reflector{ExpandedStruct: true}
+	r := &jsonschema.Reflector{ExpandedStruct: true, Mapper: enumSchema}
 	s := r.Reflect(&Platform{})
 	s.ID = SchemaID
 	s.Title = "krm-gen Platform"
