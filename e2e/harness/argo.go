@@ -87,27 +87,6 @@ type groupKind struct {
 	Kind  string `json:"kind"`
 }
 
-// Git repositories whose content the harness takes from the Go module of the same project
-// at the same tag instead of cloning.
-var gitRepoModules = map[string]string{
-	"https://github.com/kubernetes-sigs/gateway-api": "sigs.k8s.io/gateway-api",
-	"https://github.com/cert-manager/cert-manager":   "github.com/cert-manager/cert-manager",
-}
-
-// Helm repositories whose charts the harness renders from a Go module. The Istio charts
-// come from the istio.io/istio module istiod is built from (see README).
-const istioChartRepo = "https://istio-release.storage.googleapis.com/charts"
-
-var istioCharts = map[string]string{
-	"base":    "manifests/charts/base",
-	"istiod":  "manifests/charts/istio-control/istio-discovery",
-	"cni":     "manifests/charts/istio-cni",
-	"ztunnel": "manifests/charts/ztunnel",
-	"gateway": "manifests/charts/gateway",
-}
-
-const certManagerChartRepo = "https://charts.jetstack.io"
-
 // Walker syncs Applications the way Argo CD would, one after another in sync order.
 type Walker struct {
 	C        *Cluster
@@ -405,18 +384,11 @@ func (w *Walker) render(ctx context.Context, app Object, s *source, destNS strin
 	switch {
 	case sameRepo(s.RepoURL, w.RepoURL):
 		dir = filepath.Join(w.RepoRoot, filepath.FromSlash(s.Path))
-	case gitRepoModules[normRepo(s.RepoURL)] != "":
-		mod := gitRepoModules[normRepo(s.RepoURL)]
-		if !strings.HasPrefix(s.TargetRevision, "v") {
-			return nil, fmt.Errorf("source %s: targetRevision %q is not a release tag the Go module proxy can serve", s.RepoURL, s.TargetRevision)
-		}
-		md, err := ModuleDir(mod + "@" + s.TargetRevision)
-		if err != nil {
-			return nil, fmt.Errorf("source %s@%s: %w", s.RepoURL, s.TargetRevision, err)
-		}
-		dir = filepath.Join(md, filepath.FromSlash(s.Path))
 	default:
-		return nil, fmt.Errorf("source %s: repository is neither this repo (%s) nor one the harness maps to a Go module", s.RepoURL, w.RepoURL)
+		var err error
+		if dir, err = upstreamDir(s.RepoURL, "", s.Path, s.TargetRevision, w.Bins); err != nil {
+			return nil, err
+		}
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("source %s path %q: no such directory (%s)", s.RepoURL, s.Path, dir)
@@ -450,25 +422,9 @@ func (w *Walker) render(ctx context.Context, app Object, s *source, destNS strin
 }
 
 func (w *Walker) renderHelmRepo(ctx context.Context, app Object, s *source, destNS string) ([]Object, error) {
-	var chartDir string
-	switch normRepo(s.RepoURL) {
-	case istioChartRepo:
-		rel, ok := istioCharts[s.Chart]
-		if !ok {
-			return nil, fmt.Errorf("helm chart %s/%s: unknown Istio chart", s.RepoURL, s.Chart)
-		}
-		chartDir = filepath.Join(w.Bins.IstioDir, rel)
-	case certManagerChartRepo:
-		if s.Chart != "cert-manager" {
-			return nil, fmt.Errorf("helm chart %s/%s: unknown chart", s.RepoURL, s.Chart)
-		}
-		md, err := ModuleDir("github.com/cert-manager/cert-manager@" + s.TargetRevision)
-		if err != nil {
-			return nil, err
-		}
-		chartDir = filepath.Join(md, "deploy", "charts", "cert-manager")
-	default:
-		return nil, fmt.Errorf("helm chart %s/%s: the harness renders charts only from the Istio and cert-manager Go modules", s.RepoURL, s.Chart)
+	chartDir, err := upstreamDir(s.RepoURL, s.Chart, "", s.TargetRevision, w.Bins)
+	if err != nil {
+		return nil, err
 	}
 	values := map[string]any{}
 	release := app.GetName()

@@ -54,8 +54,9 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 
 	specs, _ := filepath.Glob("../../blueprints/*/platform.yaml")
 	golden, _ := filepath.Glob("../../testdata/golden/*/platform.yaml")
+	features, _ := filepath.Glob("../../testdata/features/*/platform.yaml")
 	checked := 0
-	for _, spec := range append(specs, golden...) {
+	for _, spec := range append(append(specs, golden...), features...) {
 		data, _ := os.ReadFile(spec)
 		res := pipeline.Load(data, spec)
 		if !res.Valid() {

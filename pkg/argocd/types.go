@@ -46,6 +46,24 @@ type ApplicationSource struct {
 	Chart          string                      `json:"chart,omitempty"`
 	Helm           *ApplicationSourceHelm      `json:"helm,omitempty"`
 	Directory      *ApplicationSourceDirectory `json:"directory,omitempty"`
+	Kustomize      *ApplicationSourceKustomize `json:"kustomize,omitempty"`
+}
+
+// ApplicationSourceKustomize holds options for kustomization folders.
+type ApplicationSourceKustomize struct {
+	Patches []KustomizePatch `json:"patches,omitempty"`
+}
+
+// KustomizePatch is a patch Argo CD applies to the objects a kustomization renders.
+type KustomizePatch struct {
+	Patch  string             `json:"patch,omitempty"` // a strategic-merge or JSON 6902 patch
+	Target *KustomizeSelector `json:"target,omitempty"`
+}
+
+// KustomizeSelector selects the objects a patch applies to.
+type KustomizeSelector struct {
+	Group string `json:"group,omitempty"`
+	Kind  string `json:"kind,omitempty"`
 }
 
 // ApplicationSourceHelm holds Helm release options.

@@ -21,19 +21,26 @@ var appResourceDefaults = schema.Resources{
 	Limits:   map[string]string{"cpu": "500m", "memory": "256Mi"},
 }
 
-// App is one workload of the platform, whatever its source: its Application,
-// namespace, placement, callers and the Service routes reach.
+// App is one workload of the platform, whatever its source: its Application and
+// project, namespace, placement, callers and the Service routes reach.
 type App struct {
 	Name        string
 	Namespace   string
 	Field       *field.Path // spec.apps[i]; nil for the health responder
 	Application string      // its Argo CD Application
+	Project     string      // its AppProject: the platform's (inline), its own (helm, git)
 	Placement   Placement
 	PodSecurity schema.PodSecurityLevel
+	PodSelector map[string]string // the labels of its pods (what allowFrom policies select)
 	AllowFrom   []schema.Source
 	Service     ServiceRef // the Service that `app:` routes reach
-	Inline      *Inline    // the pods krm-gen renders; the only source so far
-	Health      bool       // the rendered health responder
+	// Exactly one source is set.
+	Inline *Inline // krm-gen renders the pods
+	Helm   *Helm   // a chart renders them
+	Git    *Git    // a folder of manifests holds them
+	// Kinds and ClusterKinds are what an external source may create (its project's whitelists).
+	Kinds, ClusterKinds []schema.GroupKind
+	Health              bool // the rendered health responder
 }
 
 // ServiceRef is a Service and the port routes use.
@@ -44,8 +51,37 @@ type ServiceRef struct {
 
 // Inline is an app whose pods krm-gen renders itself from the spec's Workload.
 type Inline struct {
-	schema.Workload
-	Requirements corev1.ResourceRequirements // Workload.Resources completed from the defaults
+	schema.Workload                             // Ports holds every port (the one-port form is ports[0], named http)
+	Requirements    corev1.ResourceRequirements // Workload.Resources completed from the defaults
+	Readiness       *schema.Probe               // nil: TCP on the first port
+	Liveness        *schema.Probe               // nil: TCP on the first port
+	Startup         *schema.Probe
+}
+
+// Helm is a chart an app's pods come from.
+type Helm struct {
+	RepoURL, Chart, Version, ReleaseName string
+	Values                               map[string]any // the spec's values, with the pool's placement at the chart's paths
+}
+
+// Git is a folder of manifests an app's pods come from.
+type Git struct {
+	schema.GitSource
+	// PatchPlacement: the folder is a kustomization, so Argo CD can patch the pool's
+	// placement into its workloads (a plain folder cannot be patched).
+	PatchPlacement bool
+}
+
+// ExternalKinds are the namespaced kinds a chart or folder may create unless the app
+// lists more: what a workload needs, nothing that changes access (no RBAC, no
+// NetworkPolicy: an app asks for those with kinds).
+func ExternalKinds() []schema.GroupKind {
+	return []schema.GroupKind{
+		{Kind: "ConfigMap"}, {Kind: "Secret"}, {Kind: "Service"}, {Kind: "ServiceAccount"}, {Kind: "PersistentVolumeClaim"},
+		{Group: "apps", Kind: "Deployment"}, {Group: "apps", Kind: "StatefulSet"},
+		{Group: "batch", Kind: "Job"}, {Group: "batch", Kind: "CronJob"},
+		{Group: "autoscaling", Kind: "HorizontalPodAutoscaler"}, {Group: "policy", Kind: "PodDisruptionBudget"},
+	}
 }
 
 func apps(s *schema.Spec, m *Model) []App {
@@ -56,16 +92,124 @@ func apps(s *schema.Spec, m *Model) []App {
 			Namespace:   a.Namespace,
 			Field:       field.NewPath("spec", "apps").Index(i),
 			Application: m.Application(appPart(a.Name)),
+			Project:     m.PlatformProject(),
 			Placement:   m.Pool(a.NodePool).Placement,
 			PodSecurity: a.PodSecurity,
+			PodSelector: map[string]string{LabelName: a.Name},
 			AllowFrom:   a.AllowFrom,
-			Service:     ServiceRef{Name: a.Name, Port: a.Port},
-			Inline:      &Inline{Workload: a.Workload, Requirements: requirements(a.Resources, appResourceDefaults)},
+			Service:     ServiceRef{Name: a.Name},
+		}
+		if a.Service != nil {
+			app.Service = ServiceRef{Name: or(a.Service.Name, a.Name), Port: a.Service.Port}
+		}
+		switch {
+		case a.Helm != nil:
+			app.Helm = helmSource(a, app.Placement)
+		case a.Git != nil:
+			app.Git = &Git{GitSource: *a.Git, PatchPlacement: a.Git.Kustomize}
+		default:
+			app.Inline = inline(a.Workload)
+			if app.Service.Port == 0 && len(app.Inline.Ports) > 0 {
+				app.Service.Port = app.Inline.Ports[0].Port
+			}
+		}
+		if app.Inline == nil {
+			app.Project = app.Application // one project per external source: least privilege
+			app.PodSelector = a.PodSelector
+			app.Kinds = append(ExternalKinds(), a.Kinds...)
+			app.ClusterKinds = a.ClusterKinds
 		}
 		out = append(out, app)
 	}
 	slices.SortStableFunc(out, func(a, b App) int { return cmp.Compare(a.Name, b.Name) })
 	return out
+}
+
+// inline resolves an inline app's pods: every port in Ports, probes per kind,
+// resources completed.
+func inline(w schema.Workload) *Inline {
+	in := &Inline{Workload: w, Requirements: requirements(w.Resources, appResourceDefaults)}
+	if len(in.Ports) == 0 && w.Port != 0 {
+		in.Ports = []schema.Port{{Name: "http", Port: w.Port, Protocol: schema.ProtocolHTTP}}
+	}
+	in.Port = 0
+	switch {
+	case w.Probe != nil:
+		in.Readiness, in.Liveness = w.Probe, w.Probe
+	case w.Probes != nil:
+		in.Readiness, in.Liveness, in.Startup = w.Probes.Readiness, w.Probes.Liveness, w.Probes.Startup
+	}
+	in.Probe, in.Probes = nil, nil
+	return in
+}
+
+// helmSource is a chart with the pool's placement set at the chart's value paths.
+func helmSource(a schema.App, pl Placement) *Helm {
+	h := a.Helm
+	values := deepCopyValues(h.Values)
+	if len(pl.NodeSelector) > 0 {
+		for _, p := range orPaths(h.NodeSelectorPaths, "nodeSelector") {
+			values = setValue(values, p, pl.NodeSelector)
+		}
+	}
+	if len(pl.Tolerations) > 0 {
+		for _, p := range orPaths(h.TolerationsPaths, "tolerations") {
+			values = setValue(values, p, pl.Tolerations)
+		}
+	}
+	return &Helm{RepoURL: h.RepoURL, Chart: h.Chart, Version: h.Version, ReleaseName: or(h.ReleaseName, a.Name), Values: values}
+}
+
+func orPaths(paths []string, def string) []string {
+	if len(paths) == 0 {
+		return []string{def}
+	}
+	return paths
+}
+
+// setValue sets a dotted path in Helm values, making the maps on the way.
+func setValue(values map[string]any, p string, v any) map[string]any {
+	if values == nil {
+		values = map[string]any{}
+	}
+	cur := values
+	keys := strings.Split(p, ".")
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := cur[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[k] = next
+		}
+		cur = next
+	}
+	cur[keys[len(keys)-1]] = v
+	return values
+}
+
+// deepCopyValues copies the maps and lists of Helm values (scalars are immutable).
+func deepCopyValues(in map[string]any) map[string]any {
+	if in == nil {
+		return nil
+	}
+	var cp func(any) any
+	cp = func(v any) any {
+		switch t := v.(type) {
+		case map[string]any:
+			out := make(map[string]any, len(t))
+			for k, x := range t {
+				out[k] = cp(x)
+			}
+			return out
+		case []any:
+			out := make([]any, len(t))
+			for i, x := range t {
+				out[i] = cp(x)
+			}
+			return out
+		}
+		return v
+	}
+	return cp(in).(map[string]any)
 }
 
 // healthApp is the nginx that answers the load balancer's probe on the health path.
@@ -97,10 +241,12 @@ func healthApp(s *schema.Spec, m *Model) App {
 		Name:        HealthResponderName,
 		Namespace:   s.Health.Namespace,
 		Application: m.Application(PartHealth),
+		Project:     m.PlatformProject(),
 		Placement:   m.Pool(s.Health.NodePool).Placement,
 		PodSecurity: schema.PodSecurityRestricted,
+		PodSelector: map[string]string{LabelName: HealthResponderName},
 		Service:     ServiceRef{Name: HealthResponderName, Port: HealthPort},
-		Inline:      &Inline{Workload: w, Requirements: requirements(w.Resources, appResourceDefaults)},
+		Inline:      inline(w),
 		Health:      true,
 	}
 }

@@ -80,8 +80,11 @@ func namespaceLabels(m *Model, ns *Namespace) map[string]string {
 	l := map[string]string{
 		LabelPSAEnforce:        string(ns.PodSecurity),
 		LabelPSAEnforceVersion: "latest",
-		LabelPSAWarn:           string(schema.PodSecurityRestricted),
-		LabelPSAAudit:          string(schema.PodSecurityRestricted),
+		// Users are warned at the enforced level: a level lowered explicitly (the spec
+		// warns once) would otherwise warn on every apply. The audit log keeps
+		// recording what restricted would refuse.
+		LabelPSAWarn:  string(ns.PodSecurity),
+		LabelPSAAudit: string(schema.PodSecurityRestricted),
 		LabelDataplaneMode:     "ambient",
 	}
 	if ns.HasRoutes {

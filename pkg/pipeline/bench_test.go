@@ -109,6 +109,7 @@ spec:
     namespace: %[2]s
     nodePool: %[3]s
     image: registry.example.com/%[2]s/%[1]s:1.%[4]d.0
+    runAsUser: 10001
     port: 8080
     replicas: %[5]d
     env:

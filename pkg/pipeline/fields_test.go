@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,37 +197,32 @@ func jsonField(t reflect.Type, name string) (reflect.Type, bool) {
 	return nil, false
 }
 
-// specFields lists every field path of the spec's Go types, maps as "*" and list
-// items as "[]" ("spec.apps[].env[].name", "spec.nodePools.*.labels").
-func specFields(t reflect.Type, prefix string, seen map[reflect.Type]int, out *[]string) {
-	for t.Kind() == reflect.Pointer {
+// specFields lists every field of the spec's Go types as Type.field ("App.nodePool"):
+// a field is exercised wherever its type appears (Probe under probe or probes.startup).
+func specFields(t reflect.Type, seen map[reflect.Type]bool, out *[]string) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
 		t = t.Elem()
 	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if seen[t] > 1 {
-			return
+	if t.Kind() != reflect.Struct || seen[t] {
+		return
+	}
+	seen[t] = true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" && f.Anonymous {
+			continue // its fields are listed under its own type
 		}
-		seen[t]++
-		defer func() { seen[t]-- }()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" && f.Anonymous {
-				specFields(f.Type, prefix, seen, out)
-				continue
-			}
-			if name == "" || name == "-" {
-				continue
-			}
-			p := strings.TrimPrefix(prefix+"."+name, ".")
-			*out = append(*out, p)
-			specFields(f.Type, p, seen, out)
+		if name == "" || name == "-" {
+			continue
 		}
-	case reflect.Slice:
-		specFields(t.Elem(), prefix+"[]", seen, out)
-	case reflect.Map:
-		specFields(t.Elem(), prefix+".*", seen, out)
+		*out = append(*out, t.Name()+"."+name)
+		specFields(f.Type, seen, out)
+	}
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Anonymous {
+			specFields(f.Type, seen, out)
+		}
 	}
 }
 
@@ -234,7 +230,7 @@ func specFields(t reflect.Type, prefix string, seen map[reflect.Type]int, out *[
 // spec (so the test above changes it) or in an invalid case (whose errors are checked).
 func TestEverySpecFieldIsExercised(t *testing.T) {
 	var fields []string
-	specFields(reflect.TypeFor[schema.Platform](), "", map[reflect.Type]int{}, &fields)
+	specFields(reflect.TypeFor[schema.Platform](), map[reflect.Type]bool{}, &fields)
 	invalid, _ := filepath.Glob("../../testdata/invalid/*.yaml")
 	used := map[string]bool{}
 	for _, file := range append(validSpecs(t), invalid...) {
@@ -245,15 +241,15 @@ func TestEverySpecFieldIsExercised(t *testing.T) {
 		collectPaths(&n, "", reflect.TypeFor[schema.Platform](), used)
 	}
 	for _, f := range fields {
-		if !used[f] && !krmMetadata(f) {
+		if !used[f] && !slices.Contains([]string{"Metadata.namespace", "Metadata.labels", "Metadata.annotations"}, f) { // see krmMetadata
 			t.Errorf("spec field %s appears in no blueprint, golden, feature or invalid case", f)
 		}
 	}
 }
 
-// collectPaths records the field paths present under n, normalized as specFields prints them.
+// collectPaths records the Type.field of every key under n.
 func collectPaths(n *yaml.Node, prefix string, t reflect.Type, used map[string]bool) {
-	for t != nil && t.Kind() == reflect.Pointer {
+	for t != nil && (t.Kind() == reflect.Pointer) {
 		t = t.Elem()
 	}
 	if t == nil {
@@ -269,23 +265,39 @@ func collectPaths(n *yaml.Node, prefix string, t reflect.Type, used map[string]b
 			k, v := n.Content[i], n.Content[i+1]
 			switch t.Kind() {
 			case reflect.Map:
-				p := prefix + ".*"
-				collectPaths(v, p, t.Elem(), used)
+				collectPaths(v, prefix, t.Elem(), used)
 			case reflect.Struct:
-				ft, ok := jsonField(t, k.Value)
+				ft, owner, ok := jsonFieldOwner(t, k.Value)
 				if !ok {
 					continue
 				}
-				p := strings.TrimPrefix(prefix+"."+k.Value, ".")
-				used[p] = true
-				collectPaths(v, p, ft, used)
+				used[owner.Name()+"."+k.Value] = true
+				collectPaths(v, prefix, ft, used)
 			}
 		}
 	case yaml.SequenceNode:
 		if t.Kind() == reflect.Slice {
 			for _, c := range n.Content {
-				collectPaths(c, prefix+"[]", t.Elem(), used)
+				collectPaths(c, prefix, t.Elem(), used)
 			}
 		}
 	}
+}
+
+// jsonFieldOwner is jsonField, also naming the struct (maybe an embedded one) that declares it.
+func jsonFieldOwner(t reflect.Type, name string) (reflect.Type, reflect.Type, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "" && f.Anonymous {
+			if ft, owner, ok := jsonFieldOwner(f.Type, name); ok {
+				return ft, owner, true
+			}
+			continue
+		}
+		if tag == name {
+			return f.Type, t, true
+		}
+	}
+	return nil, nil, false
 }

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"encoding/json"
 	"path"
+	"strings"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -95,11 +97,74 @@ func argoCD(m *model.Model, t *Tree) error {
 	// One file per namespace holds its apps' Applications (a big platform is thousands
 	// of apps: a file each would double the files of the tree).
 	for _, a := range m.Apps {
-		app := dirApp(m, a.Application, m.PlatformProject(), a.Namespace, DirWorkloads, WaveWorkloads)
-		app.Spec.Source.Directory = &argocd.ApplicationSourceDirectory{Include: path.Base(workloadFile(a.Name))}
-		t.add(appsFile(a.Namespace), app)
+		t.add(appsFile(a.Namespace), appApplication(m, t, a))
 	}
 	return nil
+}
+
+// appApplication is an app's Application: the tree's workload file for an inline
+// app, the chart or the folder for the others (with what they may create, for its project).
+func appApplication(m *model.Model, t *Tree, a model.App) *argocd.Application {
+	if a.Inline != nil {
+		app := dirApp(m, a.Application, a.Project, a.Namespace, DirWorkloads, WaveWorkloads)
+		app.Spec.Source.Directory = &argocd.ApplicationSourceDirectory{Include: path.Base(workloadFile(a.Name))}
+		return app
+	}
+	app := dirApp(m, a.Application, a.Project, a.Namespace, "", WaveWorkloads)
+	switch {
+	case a.Helm != nil:
+		h := a.Helm
+		app.Spec.Source = &argocd.ApplicationSource{
+			RepoURL: HelmRepoURL(h.RepoURL), Chart: h.Chart, TargetRevision: h.Version,
+			Helm: &argocd.ApplicationSourceHelm{ReleaseName: h.ReleaseName, ValuesObject: h.Values},
+		}
+	case a.Git != nil:
+		g := a.Git
+		app.Spec.Source = &argocd.ApplicationSource{RepoURL: g.RepoURL, TargetRevision: g.Revision, Path: g.Path}
+		switch {
+		case g.PatchPlacement:
+			app.Spec.Source.Kustomize = placementPatches(a.Placement)
+		case g.Include != "":
+			app.Spec.Source.Directory = &argocd.ApplicationSourceDirectory{Include: g.Include}
+		}
+	}
+	return t.upstream(app, installs{namespaced: groupKinds(a.Kinds), cluster: groupKinds(a.ClusterKinds)})
+}
+
+// HelmRepoURL is the repoURL Argo CD takes for a chart repository: an OCI registry
+// without its oci:// scheme (the repository must be registered with enableOCI).
+func HelmRepoURL(u string) string { return strings.TrimPrefix(u, "oci://") }
+
+// placementPatches put a pool's placement into the workloads a kustomization renders
+// (JSON patches: add replaces what the manifests set).
+func placementPatches(pl model.Placement) *argocd.ApplicationSourceKustomize {
+	if len(pl.NodeSelector) == 0 && len(pl.Tolerations) == 0 {
+		return nil
+	}
+	var ops []map[string]any
+	if len(pl.NodeSelector) > 0 {
+		ops = append(ops, map[string]any{"op": "add", "path": "/spec/template/spec/nodeSelector", "value": pl.NodeSelector})
+	}
+	if len(pl.Tolerations) > 0 {
+		ops = append(ops, map[string]any{"op": "add", "path": "/spec/template/spec/tolerations", "value": pl.Tolerations})
+	}
+	patch, err := json.Marshal(ops)
+	if err != nil {
+		panic(err) // maps of strings and typed tolerations always marshal
+	}
+	k := &argocd.ApplicationSourceKustomize{}
+	for _, kind := range []string{"Deployment", "StatefulSet"} {
+		k.Patches = append(k.Patches, argocd.KustomizePatch{Patch: string(patch), Target: &argocd.KustomizeSelector{Group: "apps", Kind: kind}})
+	}
+	return k
+}
+
+func groupKinds(in []schema.GroupKind) []metav1.GroupKind {
+	out := make([]metav1.GroupKind, len(in))
+	for i, k := range in {
+		out[i] = metav1.GroupKind{Group: k.Group, Kind: k.Kind}
+	}
+	return out
 }
 
 // appsFile holds the Applications of the apps in namespace ns.

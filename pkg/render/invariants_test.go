@@ -30,8 +30,9 @@ func renderAll(t *testing.T) []rendered {
 	t.Helper()
 	specs, _ := filepath.Glob("../../blueprints/*/platform.yaml")
 	golden, _ := filepath.Glob("../../testdata/golden/*/platform.yaml")
+	features, _ := filepath.Glob("../../testdata/features/*/platform.yaml")
 	var out []rendered
-	for _, file := range append(specs, golden...) {
+	for _, file := range append(append(specs, golden...), features...) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"path"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 // namespaced kinds krm-gen cannot list (a chart's).
 type installs struct {
 	cluster       []metav1.GroupKind
+	namespaced    []metav1.GroupKind
 	anyNamespaced bool
 }
 
@@ -35,6 +37,23 @@ func projects(m *model.Model, t *Tree) error {
 	bootstrap, infra, mesh, platform := bootstrapProjectObj(m), infraProjectObj(m), meshProjectObj(m), platformProjectObj(m)
 	t.add(DirBootstrap+"/root-app.yaml", bootstrap)
 	t.add(DirArgoCD+"/projects.yaml", infra, mesh, platform)
+	all := []*argocd.AppProject{bootstrap, infra, mesh, platform}
+	for _, a := range m.Apps {
+		if a.Inline != nil {
+			continue
+		}
+		// An external app's own project: its source, its namespace, its kinds.
+		repo := ""
+		switch {
+		case a.Helm != nil:
+			repo = HelmRepoURL(a.Helm.RepoURL)
+		case a.Git != nil:
+			repo = a.Git.RepoURL
+		}
+		p := project(m, a.Project, "App "+a.Name+": its own source, into namespace "+a.Namespace+" only.", []string{repo}, []string{a.Namespace})
+		t.add(appsFile(a.Namespace), p)
+		all = append(all, p)
+	}
 	reg := newKinds()
 	byProject := map[string]*projectKinds{}
 	for _, r := range t.Resources {
@@ -52,6 +71,9 @@ func projects(m *model.Model, t *Tree) error {
 			in := t.installs[app.Name]
 			for _, gk := range in.cluster {
 				pk.cluster[gk] = true
+			}
+			for _, gk := range in.namespaced {
+				pk.namespaced[gk] = true
 			}
 			pk.anyNamespaced = pk.anyNamespaced || in.anyNamespaced
 			continue
@@ -76,13 +98,27 @@ func projects(m *model.Model, t *Tree) error {
 		for gk := range set {
 			out = append(out, gk)
 		}
-		slices.SortFunc(out, func(a, b metav1.GroupKind) int { return reg.order[a] - reg.order[b] })
+		// Known kinds in the registry's order, then the others by group and kind.
+		slices.SortFunc(out, func(a, b metav1.GroupKind) int {
+			ia, ka := reg.order[a]
+			ib, kb := reg.order[b]
+			switch {
+			case ka && kb:
+				return ia - ib
+			case ka != kb:
+				if ka {
+					return -1
+				}
+				return 1
+			}
+			return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Kind, b.Kind))
+		})
 		if len(out) == 0 {
 			return nil
 		}
 		return out
 	}
-	for _, p := range []*argocd.AppProject{bootstrap, infra, mesh, platform} {
+	for _, p := range all {
 		if pk := byProject[p.Name]; pk != nil {
 			p.Spec.ClusterResourceWhitelist = whitelist(pk.cluster)
 			if !pk.anyNamespaced {

@@ -61,7 +61,7 @@ func appCallersPolicy(m *model.Model, a model.App) *securityv1.AuthorizationPoli
 		TypeMeta:   typeMeta(securityv1.SchemeGroupVersion.String(), "AuthorizationPolicy"),
 		ObjectMeta: meta(m, "allow-"+a.Name+"-callers", a.Namespace, map[string]string{model.LabelName: a.Name}),
 	}
-	ap.Spec.Selector = &apitype.WorkloadSelector{MatchLabels: map[string]string{model.LabelName: a.Name}}
+	ap.Spec.Selector = &apitype.WorkloadSelector{MatchLabels: a.PodSelector}
 	ap.Spec.Action = apisecurity.AuthorizationPolicy_ALLOW
 	for _, s := range a.AllowFrom {
 		src := &apisecurity.Source{IpBlocks: s.IPBlocks}

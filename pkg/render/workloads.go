@@ -75,30 +75,47 @@ func filesHash(a model.App) string {
 
 func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 	w := a.Inline
-	port := intstr.FromString("http")
-	probe := &corev1.Probe{
-		ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}},
-		PeriodSeconds:    10,
-		FailureThreshold: 3,
-	}
-	if w.Probe != nil {
-		probe.ProbeHandler = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: w.Probe.Path, Port: port}}
-	}
-	liveness := probe.DeepCopy()
-	liveness.InitialDelaySeconds = 10
 	c := corev1.Container{
 		Name:            a.Name,
 		Image:           w.Image,
 		Command:         w.Command,
 		Args:            w.Args,
-		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: w.Port, Protocol: corev1.ProtocolTCP}},
 		Resources:       w.Requirements,
-		ReadinessProbe:  probe,
-		LivenessProbe:   liveness,
+		ReadinessProbe:  probe(w.Readiness, w.Ports, probeDefaults{period: 10, failures: 3}),
+		LivenessProbe:   probe(w.Liveness, w.Ports, probeDefaults{delay: 10, period: 10, failures: 3}),
 		SecurityContext: containerSecurity(a),
 	}
+	if w.Startup != nil {
+		// Holds the other probes back until the app started: up to 5 minutes by default.
+		c.StartupProbe = probe(w.Startup, w.Ports, probeDefaults{period: 10, failures: 30})
+	}
+	for _, p := range w.Ports {
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Port, Protocol: corev1.ProtocolTCP})
+	}
 	for _, e := range w.Env {
-		c.Env = append(c.Env, corev1.EnvVar{Name: e.Name, Value: e.Value})
+		ev := corev1.EnvVar{Name: e.Name}
+		switch {
+		case e.Value != nil:
+			ev.Value = *e.Value
+		case e.Secret != nil:
+			ev.ValueFrom = &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: e.Secret.Name}, Key: e.Secret.Key, Optional: optional(e.Secret.Optional),
+			}}
+		case e.ConfigMap != nil:
+			ev.ValueFrom = &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: e.ConfigMap.Name}, Key: e.ConfigMap.Key, Optional: optional(e.ConfigMap.Optional),
+			}}
+		}
+		c.Env = append(c.Env, ev)
+	}
+	for _, e := range w.EnvFrom {
+		src := corev1.EnvFromSource{Prefix: e.Prefix}
+		if e.Secret != "" {
+			src.SecretRef = &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: e.Secret}}
+		} else {
+			src.ConfigMapRef = &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: e.ConfigMap}}
+		}
+		c.EnvFrom = append(c.EnvFrom, src)
 	}
 	pod := corev1.PodSpec{
 		ServiceAccountName:           a.Name,
@@ -106,6 +123,9 @@ func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 		NodeSelector:                 a.Placement.NodeSelector,
 		Tolerations:                  a.Placement.Tolerations,
 		SecurityContext:              podSecurity(a),
+	}
+	for _, name := range w.ImagePullSecrets {
+		pod.ImagePullSecrets = append(pod.ImagePullSecrets, corev1.LocalObjectReference{Name: name})
 	}
 	var annotations map[string]string
 	if len(w.Files) > 0 {
@@ -174,16 +194,66 @@ func containerSecurity(a model.App) *corev1.SecurityContext {
 }
 
 func service(m *model.Model, a model.App) *corev1.Service {
-	return &corev1.Service{
+	svc := &corev1.Service{
 		TypeMeta:   typeMeta("v1", "Service"),
 		ObjectMeta: meta(m, a.Name, a.Namespace, appLabels(a)),
-		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeClusterIP,
-			Selector: appLabels(a),
-			Ports: []corev1.ServicePort{{
-				Name: "http", Port: a.Service.Port, TargetPort: intstr.FromString("http"),
-				Protocol: corev1.ProtocolTCP, AppProtocol: ptr("http"),
-			}},
-		},
+		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: appLabels(a)},
 	}
+	for _, p := range a.Inline.Ports {
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
+			Name: p.Name, Port: p.Port, TargetPort: intstr.FromString(p.Name),
+			Protocol: corev1.ProtocolTCP, AppProtocol: ptr(p.Protocol.AppProtocol()),
+		})
+	}
+	return svc
+}
+
+// probeDefaults are what a probe gets where the spec says nothing.
+type probeDefaults struct{ delay, period, failures int32 }
+
+// probe is a spec probe against the app's ports; nil is a TCP connect to the first port.
+func probe(p *schema.Probe, ports []schema.Port, def probeDefaults) *corev1.Probe {
+	port := ports[0]
+	if p != nil && p.Port != "" {
+		for _, q := range ports {
+			if q.Name == p.Port {
+				port = q
+			}
+		}
+	}
+	out := &corev1.Probe{
+		ProbeHandler:        corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(port.Name)}},
+		InitialDelaySeconds: def.delay, PeriodSeconds: def.period, FailureThreshold: def.failures,
+	}
+	if p == nil {
+		return out
+	}
+	switch {
+	case p.Path != "":
+		out.ProbeHandler = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: p.Path, Port: intstr.FromString(port.Name)}}
+	case p.GRPC != nil:
+		g := &corev1.GRPCAction{Port: port.Port} // gRPC probes take a number, not a port name
+		if p.GRPC.Service != "" {
+			g.Service = ptr(p.GRPC.Service)
+		}
+		out.ProbeHandler = corev1.ProbeHandler{GRPC: g}
+	case len(p.Exec) > 0:
+		out.ProbeHandler = corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: p.Exec}}
+	}
+	for _, t := range []struct {
+		set int32
+		to  *int32
+	}{{p.InitialDelaySeconds, &out.InitialDelaySeconds}, {p.PeriodSeconds, &out.PeriodSeconds}, {p.TimeoutSeconds, &out.TimeoutSeconds}, {p.FailureThreshold, &out.FailureThreshold}} {
+		if t.set != 0 {
+			*t.to = t.set
+		}
+	}
+	return out
+}
+
+func optional(b bool) *bool {
+	if b {
+		return ptr(true)
+	}
+	return nil
 }

@@ -61,12 +61,18 @@ func (p *Platform) Default() {
 
 	for i := range s.Apps {
 		a := &s.Apps[i]
+		a.PodSecurity = or(a.PodSecurity, PodSecurityRestricted)
+		if !a.Inline() {
+			continue // its chart or folder decides the rest
+		}
 		if a.Replicas == 0 {
 			a.Replicas = 1
 		}
-		a.PodSecurity = or(a.PodSecurity, PodSecurityRestricted)
 		if a.WritablePaths == nil {
 			a.WritablePaths = []string{"/tmp"}
+		}
+		for j := range a.Ports {
+			a.Ports[j].Protocol = or(a.Ports[j].Protocol, ProtocolHTTP)
 		}
 	}
 	appNS := map[string]string{}

@@ -95,6 +95,33 @@ const (
 // Values lists the match types.
 func (PathMatch) Values() []PathMatch { return []PathMatch{MatchPathPrefix, MatchExact} }
 
+// PortProtocol is what an inline app's port speaks.
+type PortProtocol string
+
+// Port protocols.
+const (
+	ProtocolHTTP  PortProtocol = "HTTP"
+	ProtocolHTTP2 PortProtocol = "HTTP2"
+	ProtocolGRPC  PortProtocol = "GRPC"
+	ProtocolTCP   PortProtocol = "TCP"
+)
+
+// Values lists the protocols.
+func (PortProtocol) Values() []PortProtocol {
+	return []PortProtocol{ProtocolHTTP, ProtocolHTTP2, ProtocolGRPC, ProtocolTCP}
+}
+
+// AppProtocol is the Service port's appProtocol for the protocol (Istio reads it).
+func (p PortProtocol) AppProtocol() string {
+	switch p {
+	case ProtocolHTTP2, ProtocolGRPC:
+		return "kubernetes.io/h2c"
+	case ProtocolTCP:
+		return "tcp"
+	}
+	return "http"
+}
+
 // TaintEffect is a Kubernetes taint effect.
 type TaintEffect string
 

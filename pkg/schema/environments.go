@@ -124,7 +124,9 @@ func (e Environment) overrides(p *Platform, ep *field.Path) ([]Override, field.E
 	}
 	if e.AppReplicas != 0 {
 		for i := range p.Spec.Apps {
-			set(Path{"spec", "apps", i, "replicas"}, "appReplicas", e.AppReplicas)
+			if p.Spec.Apps[i].Inline() { // a chart's or folder's replicas are its own
+				set(Path{"spec", "apps", i, "replicas"}, "appReplicas", e.AppReplicas)
+			}
 		}
 	}
 	if e.CertificateSecret != "" {

@@ -171,59 +171,6 @@ type Security struct {
 	MTLS MTLSMode `json:"mtls,omitempty" jsonschema:"description=Mesh-wide PeerAuthentication mode (default STRICT)"`
 }
 
-// App is a workload of the platform with its namespace, placement and callers. Its
-// source is inline today: the Workload fields (image, port, ...) describe its pods.
-type App struct {
-	Name      string `json:"name"`
-	Namespace string `json:"namespace"`
-	NodePool  string `json:"nodePool,omitempty"`
-	Workload
-	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty" jsonschema:"description=Pod Security level (default restricted)"`
-	AllowFrom   []Source         `json:"allowFrom,omitempty" jsonschema:"description=Extra L4 sources allowed besides the gateway and the app's own namespace"`
-}
-
-// Workload is an inline app's pods: krm-gen renders its ServiceAccount, Deployment,
-// Service and optional ConfigMap.
-type Workload struct {
-	Image         string     `json:"image"`
-	Port          int32      `json:"port"`
-	Replicas      int32      `json:"replicas,omitempty"`
-	Command       []string   `json:"command,omitempty"`
-	Args          []string   `json:"args,omitempty"`
-	Env           []EnvVar   `json:"env,omitempty"`
-	Resources     *Resources `json:"resources,omitempty"`
-	Probe         *Probe     `json:"probe,omitempty"`
-	Files         []File     `json:"files,omitempty" jsonschema:"description=Files mounted read-only from a generated ConfigMap"`
-	WritablePaths []string   `json:"writablePaths,omitempty" jsonschema:"description=Paths given an emptyDir (root filesystem is read-only; default /tmp)"`
-	RunAsUser     *int64     `json:"runAsUser,omitempty"`
-}
-
-// EnvVar is a plain environment variable.
-type EnvVar struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// Probe is the HTTP readiness and liveness probe of an app.
-type Probe struct {
-	Path string `json:"path"`
-}
-
-// File is a file mounted into an app from its ConfigMap.
-type File struct {
-	Path    string `json:"path" jsonschema:"description=Absolute mount path of the file"`
-	Content string `json:"content"`
-}
-
-// Source is an extra caller allowed by an app namespace's AuthorizationPolicy (L4 only).
-type Source struct {
-	Namespace      string   `json:"namespace,omitempty"`
-	ServiceAccount string   `json:"serviceAccount,omitempty" jsonschema:"description=Service account in namespace (needs namespace)"`
-	IPBlocks       []string `json:"ipBlocks,omitempty"`
-	Paths          []string `json:"paths,omitempty" jsonschema:"description=Rejected: HTTP fields need a waypoint"`
-	Methods        []string `json:"methods,omitempty" jsonschema:"description=Rejected: HTTP fields need a waypoint"`
-}
-
 // Route sends a path on the gateway to an app or an existing Service.
 type Route struct {
 	Name      string    `json:"name,omitempty" jsonschema:"description=HTTPRoute name (default derived from the path)"`

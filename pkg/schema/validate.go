@@ -157,19 +157,24 @@ var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~
 
 func (v *validator) git(fp *field.Path) {
 	g := v.p.Spec.Git
-	switch u, err := url.Parse(g.RepoURL); {
-	case g.RepoURL == "":
-		v.add(field.Required(fp.Child("repoURL"), "the Git repository Argo CD reads the rendered tree from"))
-	case scpLike.MatchString(g.RepoURL):
-	case err != nil || u.Host == "" || !slices.Contains([]string{"https", "http", "ssh", "git"}, u.Scheme):
-		v.add(field.Invalid(fp.Child("repoURL"), g.RepoURL, "must be a URL (https://host/org/repo.git, ssh://..., or git@host:org/repo.git)"))
-	case u.Scheme == "http":
-		v.warn(field.Invalid(fp.Child("repoURL"), g.RepoURL, "plain http: the repository is read without TLS"))
-	}
+	v.repoURL(fp.Child("repoURL"), g.RepoURL, "the Git repository Argo CD reads the rendered tree from")
 	if strings.ContainsAny(g.Revision, " \t\n~^:?*[\\") {
 		v.add(field.Invalid(fp.Child("revision"), g.Revision, "must be a Git branch, tag or commit"))
 	}
 	v.relPath(fp.Child("path"), g.Path)
+}
+
+// repoURL checks a git repository URL; what says what it is, for the missing case.
+func (v *validator) repoURL(fp *field.Path, repo, what string) {
+	switch u, err := url.Parse(repo); {
+	case repo == "":
+		v.add(field.Required(fp, what))
+	case scpLike.MatchString(repo):
+	case err != nil || u.Host == "" || !slices.Contains([]string{"https", "http", "ssh", "git"}, u.Scheme):
+		v.add(field.Invalid(fp, repo, "must be a URL (https://host/org/repo.git, ssh://..., or git@host:org/repo.git)"))
+	case u.Scheme == "http":
+		v.warn(field.Invalid(fp, repo, "plain http: the repository is read without TLS"))
+	}
 }
 
 // relPath checks a clean, relative, slash-separated path inside a repository.
@@ -570,82 +575,6 @@ func (v *validator) resources(fp *field.Path, r *Resources) {
 	}
 }
 
-func (v *validator) apps(fp *field.Path) {
-	names := map[string]int{}
-	for i := range v.p.Spec.Apps {
-		a := &v.p.Spec.Apps[i]
-		ap := fp.Index(i)
-		if v.serviceName(ap.Child("name"), a.Name) {
-			if j, isDup := names[a.Name]; isDup {
-				v.add(Duplicate(ap.Child("name"), a.Name, fmt.Sprintf("already used by spec.apps[%d]", j)))
-			}
-			names[a.Name] = i
-		}
-		v.namespace(ap.Child("namespace"), a.Namespace)
-		if a.Namespace == v.p.Spec.Gateway.Namespace {
-			v.add(field.Invalid(ap.Child("namespace"), a.Namespace, "must not be the gateway's namespace: gateway pods are not in the mesh and the namespace is not policed"))
-		}
-		v.pool(ap.Child("nodePool"), a.NodePool)
-		v.image(ap.Child("image"), a.Image)
-		v.port(ap.Child("port"), a.Port)
-		if a.Replicas < 0 {
-			v.add(field.Invalid(ap.Child("replicas"), a.Replicas, "must not be negative"))
-		}
-		envs := map[string]int{}
-		for j, e := range a.Env {
-			ep := ap.Child("env").Index(j)
-			for _, msg := range validation.IsEnvVarName(e.Name) {
-				v.add(field.Invalid(ep.Child("name"), e.Name, "must be an environment variable name: "+msg))
-			}
-			if k, isDup := envs[e.Name]; isDup {
-				v.add(Duplicate(ep.Child("name"), e.Name, fmt.Sprintf("already set by env[%d]", k)))
-			}
-			envs[e.Name] = j
-		}
-		v.resources(ap.Child("resources"), a.Resources)
-		if a.Probe != nil {
-			v.httpPath(ap.Child("probe", "path"), a.Probe.Path)
-		}
-		mounts := map[string]string{}
-		keys := map[string]int{}
-		for j, f := range a.Files {
-			pp := ap.Child("files").Index(j).Child("path")
-			if !v.absPath(pp, f.Path) {
-				continue
-			}
-			key := path.Base(f.Path)
-			for _, msg := range validation.IsConfigMapKey(key) {
-				v.add(field.Invalid(pp, f.Path, "file name must be a ConfigMap key: "+msg))
-			}
-			if k, isDup := keys[key]; isDup {
-				v.add(Duplicate(pp, f.Path, fmt.Sprintf("files[%d] has the same file name %q", k, key)))
-			}
-			keys[key] = j
-			mounts[f.Path] = pp.String()
-		}
-		for j, w := range a.WritablePaths {
-			wp := ap.Child("writablePaths").Index(j)
-			if !v.absPath(wp, w) {
-				continue
-			}
-			if other, isDup := mounts[w]; isDup {
-				v.add(Duplicate(wp, w, "already mounted by "+other))
-			}
-			mounts[w] = wp.String()
-		}
-		if !v.enum(checkEnum(a.PodSecurity, ap.Child("podSecurity"))) {
-		} else if a.PodSecurity != PodSecurityRestricted {
-			v.warn(field.Invalid(ap.Child("podSecurity"), a.PodSecurity, "lowers the namespace's Pod Security level below restricted"))
-		}
-		if a.RunAsUser != nil && (*a.RunAsUser < 0 || (*a.RunAsUser == 0 && a.PodSecurity == PodSecurityRestricted)) {
-			v.add(field.Invalid(ap.Child("runAsUser"), *a.RunAsUser, "must be a non-root user ID (restricted Pod Security runs as non-root)"))
-		}
-		for j, src := range a.AllowFrom {
-			v.source(ap.Child("allowFrom").Index(j), src)
-		}
-	}
-}
-
 func (v *validator) absPath(fp *field.Path, p string) bool {
 	if !strings.HasPrefix(p, "/") || path.Clean(p) != p || p == "/" {
 		v.add(field.Invalid(fp, p, "must be a clean absolute path (not /)"))
@@ -684,8 +613,12 @@ func (v *validator) source(fp *field.Path, s Source) {
 func (v *validator) routes(fp *field.Path) {
 	s := &v.p.Spec
 	apps := map[string]bool{}
-	for _, a := range s.Apps {
+	portless := map[string]int{} // external apps without a Service port, by name: their index
+	for i, a := range s.Apps {
 		apps[a.Name] = true
+		if !a.Inline() && (a.Service == nil || a.Service.Port == 0) {
+			portless[a.Name] = i
+		}
 	}
 	// Names, conflicts and the health path are checked on the resolved routes (model).
 	for i := range s.Routes {
@@ -700,6 +633,8 @@ func (v *validator) routes(fp *field.Path) {
 			v.add(field.Required(rp.Child("app"), "a route names exactly one of app or backend"))
 		case r.App != "" && !apps[r.App]:
 			v.add(field.Invalid(rp.Child("app"), r.App, "no app with this name in spec.apps"))
+		case r.App != "" && hasKey(portless, r.App):
+			v.add(field.Invalid(rp.Child("app"), r.App, fmt.Sprintf("its pods come from a chart or folder and spec.apps[%d].service names no port: set it (the port of the Service the source creates), or route with backend", portless[r.App])))
 		case r.Backend != nil:
 			bp := rp.Child("backend")
 			v.serviceName(bp.Child("service"), r.Backend.Service)
@@ -748,6 +683,11 @@ func Duplicate(fp *field.Path, value any, detail string) *field.Error {
 	e := field.Duplicate(fp, value)
 	e.Detail = detail
 	return e
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,0 +1,428 @@
+package schema
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/blang/semver/v4"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+func (v *validator) apps(fp *field.Path) {
+	names := map[string]int{}
+	for i := range v.p.Spec.Apps {
+		a := &v.p.Spec.Apps[i]
+		ap := fp.Index(i)
+		if v.serviceName(ap.Child("name"), a.Name) {
+			if j, isDup := names[a.Name]; isDup {
+				v.add(Duplicate(ap.Child("name"), a.Name, fmt.Sprintf("already used by spec.apps[%d]", j)))
+			}
+			names[a.Name] = i
+		}
+		v.namespace(ap.Child("namespace"), a.Namespace)
+		if a.Namespace == v.p.Spec.Gateway.Namespace {
+			v.add(field.Invalid(ap.Child("namespace"), a.Namespace, "must not be the gateway's namespace: gateway pods are not in the mesh and the namespace is not policed"))
+		}
+		v.pool(ap.Child("nodePool"), a.NodePool)
+		switch {
+		case a.Helm != nil && a.Git != nil:
+			v.add(field.Forbidden(ap.Child("git"), "an app is exactly one of inline (image), helm or git: not both helm and git"))
+		case !a.Inline() && a.Image != "":
+			v.add(field.Forbidden(ap.Child("image"), fmt.Sprintf("an app is exactly one of inline (image), helm or git: its pods come from %s, so image is not used; remove one", a.SourceKind())))
+		}
+		if a.Inline() {
+			v.inline(ap, a)
+		} else {
+			v.external(ap, a)
+		}
+		if !v.enum(checkEnum(a.PodSecurity, ap.Child("podSecurity"))) {
+		} else if a.PodSecurity != PodSecurityRestricted {
+			v.warn(field.Invalid(ap.Child("podSecurity"), a.PodSecurity, "lowers the namespace's Pod Security level below restricted"))
+		}
+		for j, src := range a.AllowFrom {
+			v.source(ap.Child("allowFrom").Index(j), src)
+		}
+	}
+}
+
+// inline checks the fields of an app whose pods krm-gen renders.
+func (v *validator) inline(ap *field.Path, a *App) {
+	if a.Image == "" && a.Port == 0 && len(a.Ports) == 0 {
+		v.add(field.Required(ap.Child("image"), "an app's pods come from an image (inline), a chart (helm) or a folder of manifests (git)"))
+		return
+	}
+	v.image(ap.Child("image"), a.Image)
+	ports := v.ports(ap, a)
+	if a.Replicas < 0 {
+		v.add(field.Invalid(ap.Child("replicas"), a.Replicas, "must not be negative"))
+	}
+	v.env(ap, a)
+	v.resources(ap.Child("resources"), a.Resources)
+	switch {
+	case a.Probe != nil && a.Probes != nil:
+		v.add(field.Forbidden(ap.Child("probes"), "set probe (one check for readiness and liveness) or probes, not both"))
+	case a.Probe != nil:
+		v.probe(ap.Child("probe"), a.Probe, ports)
+	case a.Probes != nil:
+		pp := ap.Child("probes")
+		for _, p := range []struct {
+			name  string
+			probe *Probe
+		}{{"readiness", a.Probes.Readiness}, {"liveness", a.Probes.Liveness}, {"startup", a.Probes.Startup}} {
+			if p.probe != nil {
+				v.probe(pp.Child(p.name), p.probe, ports)
+			}
+		}
+	}
+	mounts := map[string]string{}
+	keys := map[string]int{}
+	for j, f := range a.Files {
+		pp := ap.Child("files").Index(j).Child("path")
+		if !v.absPath(pp, f.Path) {
+			continue
+		}
+		key := path.Base(f.Path)
+		for _, msg := range validation.IsConfigMapKey(key) {
+			v.add(field.Invalid(pp, f.Path, "file name must be a ConfigMap key: "+msg))
+		}
+		if k, isDup := keys[key]; isDup {
+			v.add(Duplicate(pp, f.Path, fmt.Sprintf("files[%d] has the same file name %q", k, key)))
+		}
+		keys[key] = j
+		mounts[f.Path] = pp.String()
+	}
+	for j, w := range a.WritablePaths {
+		wp := ap.Child("writablePaths").Index(j)
+		if !v.absPath(wp, w) {
+			continue
+		}
+		if other, isDup := mounts[w]; isDup {
+			v.add(Duplicate(wp, w, "already mounted by "+other))
+		}
+		mounts[w] = wp.String()
+	}
+	switch {
+	case a.RunAsUser != nil && (*a.RunAsUser < 0 || (*a.RunAsUser == 0 && a.PodSecurity == PodSecurityRestricted)):
+		v.add(field.Invalid(ap.Child("runAsUser"), *a.RunAsUser, "must be a non-root user ID (restricted Pod Security runs as non-root)"))
+	case a.RunAsUser == nil && a.PodSecurity == PodSecurityRestricted && a.Image != "" && !numericUserImage(a.Image):
+		v.warn(field.Forbidden(ap.Child("runAsUser"), "not set, and krm-gen does not know the image's user: if its USER is a name, not a number, the kubelet refuses to start it under runAsNonRoot (restricted Pod Security); set runAsUser to the user's numeric ID"))
+	}
+	for j, s := range a.ImagePullSecrets {
+		for _, msg := range validation.IsDNS1123Subdomain(s) {
+			v.add(field.Invalid(ap.Child("imagePullSecrets").Index(j), s, "must be a Secret name: "+msg))
+		}
+	}
+	if a.Service != nil {
+		sp := ap.Child("service")
+		if a.Service.Name != "" && a.Service.Name != a.Name {
+			v.add(field.Invalid(sp.Child("name"), a.Service.Name, fmt.Sprintf("an inline app's Service is named after the app (%q)", a.Name)))
+		}
+		if a.Service.Port != 0 && !ports.hasNumber(a.Service.Port) {
+			v.add(field.Invalid(sp.Child("port"), a.Service.Port, "must be one of the app's ports"))
+		}
+	}
+	const external = "a field of helm and git apps (an inline app's pods carry app.kubernetes.io/name and its project allows what krm-gen renders)"
+	if len(a.PodSelector) > 0 {
+		v.add(field.Forbidden(ap.Child("podSelector"), external))
+	}
+	if len(a.Kinds) > 0 {
+		v.add(field.Forbidden(ap.Child("kinds"), external))
+	}
+	if len(a.ClusterKinds) > 0 {
+		v.add(field.Forbidden(ap.Child("clusterKinds"), external))
+	}
+}
+
+// portSet is an inline app's ports by name and number.
+type portSet map[string]int32
+
+func (s portSet) hasNumber(n int32) bool {
+	for _, p := range s {
+		if p == n {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) ports(ap *field.Path, a *App) portSet {
+	out := portSet{}
+	switch {
+	case a.Port != 0 && len(a.Ports) > 0:
+		v.add(field.Forbidden(ap.Child("ports"), "set port (one port, named http) or ports, not both"))
+	case len(a.Ports) == 0:
+		v.port(ap.Child("port"), a.Port)
+		out["http"] = a.Port
+	}
+	numbers := map[int32]int{}
+	for j, p := range a.Ports {
+		pp := ap.Child("ports").Index(j)
+		for _, msg := range validation.IsValidPortName(p.Name) {
+			v.add(field.Invalid(pp.Child("name"), p.Name, "must be a port name: "+msg))
+		}
+		if _, isDup := out[p.Name]; isDup {
+			v.add(Duplicate(pp.Child("name"), p.Name, "another port has this name"))
+		}
+		out[p.Name] = p.Port
+		v.port(pp.Child("port"), p.Port)
+		if k, isDup := numbers[p.Port]; isDup {
+			v.add(Duplicate(pp.Child("port"), p.Port, fmt.Sprintf("already used by ports[%d]", k)))
+		}
+		numbers[p.Port] = j
+		v.enum(checkEnum(p.Protocol, pp.Child("protocol")))
+	}
+	return out
+}
+
+func (v *validator) env(ap *field.Path, a *App) {
+	names := map[string]int{}
+	for j, e := range a.Env {
+		ep := ap.Child("env").Index(j)
+		for _, msg := range validation.IsEnvVarName(e.Name) {
+			v.add(field.Invalid(ep.Child("name"), e.Name, "must be an environment variable name: "+msg))
+		}
+		if k, isDup := names[e.Name]; isDup {
+			v.add(Duplicate(ep.Child("name"), e.Name, fmt.Sprintf("already set by env[%d]", k)))
+		}
+		names[e.Name] = j
+		switch n := btoi(e.Value != nil) + btoi(e.Secret != nil) + btoi(e.ConfigMap != nil); {
+		case n == 0:
+			v.add(field.Required(ep.Child("value"), "an env var takes exactly one of value, secret or configMap"))
+		case n > 1:
+			v.add(field.Forbidden(ep, "an env var takes exactly one of value, secret or configMap"))
+		}
+		v.keyRef(ep.Child("secret"), e.Secret, "Secret")
+		v.keyRef(ep.Child("configMap"), e.ConfigMap, "ConfigMap")
+	}
+	for j, e := range a.EnvFrom {
+		ep := ap.Child("envFrom").Index(j)
+		if (e.Secret == "") == (e.ConfigMap == "") {
+			v.add(field.Required(ep.Child("secret"), "envFrom takes exactly one of secret or configMap"))
+		}
+		for _, ref := range []struct{ field, name, kind string }{{"secret", e.Secret, "Secret"}, {"configMap", e.ConfigMap, "ConfigMap"}} {
+			if ref.name == "" {
+				continue
+			}
+			for _, msg := range validation.IsDNS1123Subdomain(ref.name) {
+				v.add(field.Invalid(ep.Child(ref.field), ref.name, "must be a "+ref.kind+" name: "+msg))
+			}
+		}
+		if e.Prefix != "" {
+			for _, msg := range validation.IsEnvVarName(e.Prefix) {
+				v.add(field.Invalid(ep.Child("prefix"), e.Prefix, "must start an environment variable name: "+msg))
+			}
+		}
+	}
+}
+
+func (v *validator) keyRef(fp *field.Path, r *KeyRef, kind string) {
+	if r == nil {
+		return
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(r.Name) {
+		v.add(field.Invalid(fp.Child("name"), r.Name, "must be a "+kind+" name: "+msg))
+	}
+	for _, msg := range validation.IsConfigMapKey(r.Key) {
+		v.add(field.Invalid(fp.Child("key"), r.Key, "must be a "+kind+" key: "+msg))
+	}
+}
+
+func (v *validator) probe(fp *field.Path, p *Probe, ports portSet) {
+	switch n := btoi(p.Path != "") + btoi(p.GRPC != nil) + btoi(p.TCP) + btoi(len(p.Exec) > 0); {
+	case n == 0:
+		v.add(field.Required(fp.Child("path"), "a probe is exactly one of path (HTTP GET), grpc, tcp or exec"))
+	case n > 1:
+		v.add(field.Forbidden(fp, "a probe is exactly one of path (HTTP GET), grpc, tcp or exec"))
+	}
+	if p.Path != "" {
+		v.httpPath(fp.Child("path"), p.Path)
+	}
+	if p.Port != "" {
+		if _, ok := ports[p.Port]; !ok {
+			known := make([]string, 0, len(ports))
+			for _, n := range sortedKeys(ports) {
+				known = append(known, n)
+			}
+			v.add(field.Invalid(fp.Child("port"), p.Port, fmt.Sprintf("no port of the app has this name (ports: %s)", strings.Join(known, ", "))))
+		}
+		if len(p.Exec) > 0 {
+			v.add(field.Forbidden(fp.Child("port"), "an exec probe runs in the container: it has no port"))
+		}
+	}
+	for _, t := range []struct {
+		name string
+		v    int32
+	}{{"initialDelaySeconds", p.InitialDelaySeconds}, {"periodSeconds", p.PeriodSeconds}, {"timeoutSeconds", p.TimeoutSeconds}, {"failureThreshold", p.FailureThreshold}} {
+		if t.v < 0 {
+			v.add(field.Invalid(fp.Child(t.name), t.v, "must not be negative"))
+		}
+	}
+}
+
+var (
+	chartName  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	valuesPath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$`)
+	kindName   = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+)
+
+// external checks an app whose pods come from a chart or a folder.
+func (v *validator) external(ap *field.Path, a *App) {
+	from := "its chart (set it in helm.values)"
+	if a.Git != nil {
+		from = "its folder"
+	}
+	// Every inline field set is an error: the source renders the pods.
+	w := reflect.ValueOf(a.Workload)
+	for i := range w.NumField() {
+		name, _, _ := strings.Cut(w.Type().Field(i).Tag.Get("json"), ",")
+		if name != "image" && !w.Field(i).IsZero() {
+			v.add(field.Forbidden(ap.Child(name), fmt.Sprintf("a field of inline apps: a %s app's pods come from %s", a.SourceKind(), from)))
+		}
+	}
+	if h := a.Helm; h != nil {
+		hp := ap.Child("helm")
+		if u, err := url.Parse(h.RepoURL); h.RepoURL == "" {
+			v.add(field.Required(hp.Child("repoURL"), "a Helm repository (https://...) or OCI registry (oci://...)"))
+		} else if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "oci" && u.Scheme != "http") {
+			v.add(field.Invalid(hp.Child("repoURL"), h.RepoURL, "must be a Helm repository (https://host/path) or an OCI registry (oci://host/path)"))
+		} else if u.Scheme == "http" {
+			v.warn(field.Invalid(hp.Child("repoURL"), h.RepoURL, "plain http: the chart is fetched without TLS"))
+		}
+		if !chartName.MatchString(h.Chart) {
+			v.add(field.Invalid(hp.Child("chart"), h.Chart, "must be a chart name (letters, digits, '.', '_', '-')"))
+		}
+		if h.Version == "" {
+			v.add(field.Required(hp.Child("version"), "pin the chart's version, e.g. 6.9.2"))
+		} else if _, err := semver.ParseTolerant(h.Version); err != nil || strings.ContainsAny(h.Version, "^~<>=*x| ,") {
+			v.add(field.Invalid(hp.Child("version"), h.Version, "must be one chart version (semver, no range): a range would change what is deployed without a commit"))
+		}
+		if h.ReleaseName != "" {
+			if msgs := validation.IsDNS1123Label(h.ReleaseName); len(msgs) > 0 || len(h.ReleaseName) > 53 {
+				v.add(field.Invalid(hp.Child("releaseName"), h.ReleaseName, "must be a DNS-1123 label of at most 53 characters (Helm's limit)"))
+			}
+		}
+		for _, ps := range []struct {
+			name  string
+			paths []string
+		}{{"nodeSelectorPaths", h.NodeSelectorPaths}, {"tolerationsPaths", h.TolerationsPaths}} {
+			for j, p := range ps.paths {
+				pp := hp.Child(ps.name).Index(j)
+				if !valuesPath.MatchString(p) {
+					v.add(field.Invalid(pp, p, "must be a dotted path of value keys, e.g. controller.nodeSelector"))
+				}
+			}
+		}
+		for _, p := range append(or2(h.NodeSelectorPaths, "nodeSelector"), or2(h.TolerationsPaths, "tolerations")...) {
+			if _, set := lookupValue(h.Values, p); set && a.NodePool != "" {
+				v.add(field.Forbidden(hp.Child("values").Key(p), fmt.Sprintf("placement comes from the node pool (spec.apps[].nodePool %q): krm-gen sets this value; remove it", a.NodePool)))
+			}
+		}
+	}
+	if g := a.Git; g != nil {
+		gp := ap.Child("git")
+		v.repoURL(gp.Child("repoURL"), g.RepoURL, "the git repository of the app's manifests")
+		if g.Revision == "" {
+			v.add(field.Required(gp.Child("revision"), "a branch, tag or commit; pin a tag or commit for reproducible deploys"))
+		} else if strings.ContainsAny(g.Revision, " \t\n~^:?*[\\") {
+			v.add(field.Invalid(gp.Child("revision"), g.Revision, "must be a Git branch, tag or commit"))
+		}
+		switch {
+		case g.Path == "":
+			v.add(field.Required(gp.Child("path"), "the folder inside the repository (. for its root)"))
+		case g.Path != "." && (strings.HasPrefix(g.Path, "/") || path.Clean(g.Path) != g.Path || strings.HasPrefix(g.Path, "../") || g.Path == ".."):
+			v.add(field.Invalid(gp.Child("path"), g.Path, "must be a clean relative path inside the repository (no leading /, no ..)"))
+		}
+		if g.Include != "" {
+			if _, err := path.Match(strings.Trim(g.Include, "{}"), ""); err != nil {
+				v.add(field.Invalid(gp.Child("include"), g.Include, "must be a glob (or {a,b} globs): "+err.Error()))
+			}
+			if g.Kustomize {
+				v.add(field.Forbidden(gp.Child("include"), "include selects files of a plain folder; a kustomization decides its own resources"))
+			}
+		}
+		if !g.Kustomize && a.NodePool != "" {
+			v.warn(field.Invalid(ap.Child("nodePool"), a.NodePool, fmt.Sprintf("not enforced: Argo CD cannot patch a plain folder (source.kustomize.patches need a kustomization file), so the pods of %s land where its manifests say; set git.kustomize if the folder has a kustomization.yaml", a.Name)))
+		}
+	}
+	if s := a.Service; s != nil {
+		if s.Name != "" {
+			v.serviceName(ap.Child("service", "name"), s.Name)
+		}
+		if s.Port != 0 {
+			v.port(ap.Child("service", "port"), s.Port)
+		}
+	}
+	v.labels(ap.Child("podSelector"), a.PodSelector)
+	if len(a.AllowFrom) > 0 && len(a.PodSelector) == 0 {
+		v.add(field.Required(ap.Child("podSelector"), "allowFrom admits callers to the app's pods only: an external app's pods carry labels krm-gen does not set, so name them here"))
+	}
+	for _, ks := range []struct {
+		name  string
+		kinds []GroupKind
+	}{{"kinds", a.Kinds}, {"clusterKinds", a.ClusterKinds}} {
+		for j, k := range ks.kinds {
+			kp := ap.Child(ks.name).Index(j)
+			if k.Group != "" {
+				for _, msg := range validation.IsDNS1123Subdomain(k.Group) {
+					v.add(field.Invalid(kp.Child("group"), k.Group, "must be an API group: "+msg))
+				}
+			}
+			if !kindName.MatchString(k.Kind) {
+				v.add(field.Invalid(kp.Child("kind"), k.Kind, "must be a kind (CamelCase, e.g. ServiceMonitor)"))
+			}
+		}
+	}
+}
+
+// numericUserImage reports whether krm-gen knows the image's USER is numeric (so
+// runAsNonRoot works without runAsUser).
+func numericUserImage(image string) bool {
+	repo := image
+	if i := strings.IndexAny(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	}
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	repo = strings.TrimPrefix(repo, "docker.io/")
+	for _, known := range []string{"nginxinc/nginx-unprivileged"} { // USER 101
+		if repo == known {
+			return true
+		}
+	}
+	return false
+}
+
+// lookupValue finds a dotted path in Helm values.
+func lookupValue(values map[string]any, p string) (any, bool) {
+	var cur any = values
+	for _, k := range strings.Split(p, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func or2(paths []string, def string) []string {
+	if len(paths) == 0 {
+		return []string{def}
+	}
+	return paths
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
