@@ -45,8 +45,13 @@ type Module struct {
 	Dir       string
 	Variables map[string]*Variable
 	Locals    map[string]hcl.Expression
-	// Resources by "<type>.<name>".
-	Resources map[string]*hclsyntax.Block
+	// Resources and data sources by "<type>.<name>", module calls by name.
+	Resources   map[string]*hclsyntax.Block
+	Data        map[string]*hclsyntax.Block
+	ModuleCalls map[string]*hclsyntax.Block
+	// AttrNames is every attribute name used in a reference anywhere in the
+	// module: the attributes of the placeholders references evaluate to.
+	AttrNames map[string]bool
 }
 
 // LoadModule parses every *.tf file of dir (not recursive, like Terraform).
@@ -60,10 +65,13 @@ func LoadModule(dir string) (*Module, error) {
 	}
 	sort.Strings(files)
 	m := &Module{
-		Dir:       dir,
-		Variables: map[string]*Variable{},
-		Locals:    map[string]hcl.Expression{},
-		Resources: map[string]*hclsyntax.Block{},
+		Dir:         dir,
+		Variables:   map[string]*Variable{},
+		Locals:      map[string]hcl.Expression{},
+		Resources:   map[string]*hclsyntax.Block{},
+		Data:        map[string]*hclsyntax.Block{},
+		ModuleCalls: map[string]*hclsyntax.Block{},
+		AttrNames:   map[string]bool{},
 	}
 	parser := hclparse.NewParser()
 	var diags hcl.Diagnostics
@@ -74,6 +82,7 @@ func LoadModule(dir string) (*Module, error) {
 			continue
 		}
 		body := file.Body.(*hclsyntax.Body)
+		collectAttrNames(body, m.AttrNames)
 		for _, b := range body.Blocks {
 			switch b.Type {
 			case "variable":
@@ -92,6 +101,14 @@ func LoadModule(dir string) (*Module, error) {
 			case "resource":
 				if len(b.Labels) == 2 {
 					m.Resources[b.Labels[0]+"."+b.Labels[1]] = b
+				}
+			case "data":
+				if len(b.Labels) == 2 {
+					m.Data[b.Labels[0]+"."+b.Labels[1]] = b
+				}
+			case "module":
+				if len(b.Labels) == 1 {
+					m.ModuleCalls[b.Labels[0]] = b
 				}
 			}
 		}
@@ -239,25 +256,37 @@ func (m *Module) Inputs(raw map[string]cty.Value) (map[string]cty.Value, []error
 }
 
 // Evaluator evaluates locals and resource arguments of a module for one set of
-// variable values. Locals are evaluated lazily, only those referenced.
+// variable values. Locals are evaluated lazily, only those referenced, and so
+// are the placeholders of the objects referenced (resources.go).
 type Evaluator struct {
 	m       *Module
 	vars    map[string]cty.Value
 	locals  map[string]cty.Value
-	pending map[string]bool
+	objects map[string]cty.Value
+	// evaluated instances by address (resources.go)
+	evaluated map[string]map[string]*Instance
+	// objectVarsCache holds objectVars until another object is computed.
+	objectVarsCache map[string]cty.Value
+	pending         map[string]bool
 }
 
 // NewEvaluator binds a module to variable values (from Inputs).
 func (m *Module) NewEvaluator(vars map[string]cty.Value) *Evaluator {
-	return &Evaluator{m: m, vars: vars, locals: map[string]cty.Value{}, pending: map[string]bool{}}
+	return &Evaluator{m: m, vars: vars, locals: map[string]cty.Value{}, objects: map[string]cty.Value{}, evaluated: map[string]map[string]*Instance{}, pending: map[string]bool{}}
 }
+
+// Var returns the value of var.<name> (given or default).
+func (e *Evaluator) Var(name string) cty.Value { return e.vars[name] }
 
 func (e *Evaluator) ctx(extra map[string]cty.Value) *hcl.EvalContext {
 	abs, _ := filepath.Abs(e.m.Dir)
-	vars := map[string]cty.Value{
+	vars := e.objectVars()
+	for k, v := range map[string]cty.Value{
 		"var":   cty.ObjectVal(e.vars),
 		"local": cty.ObjectVal(e.locals),
 		"path":  cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(abs), "root": cty.StringVal(abs), "cwd": cty.StringVal(abs)}),
+	} {
+		vars[k] = v
 	}
 	for k, v := range extra {
 		vars[k] = v
@@ -290,8 +319,12 @@ func (e *Evaluator) Local(name string) (cty.Value, error) {
 	return v, nil
 }
 
-// resolve evaluates the locals an expression refers to.
+// resolve evaluates the locals and the object placeholders an expression
+// refers to.
 func (e *Evaluator) resolve(expr hcl.Expression) error {
+	if err := e.resolveObjects(expr); err != nil {
+		return err
+	}
 	for _, tr := range expr.Variables() {
 		if tr.RootName() != "local" || len(tr) < 2 {
 			continue

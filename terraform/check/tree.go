@@ -94,6 +94,12 @@ func CheckTfvars(m *Module, root, tfvarsPath string) []error {
 	if err != nil {
 		return []error{err}
 	}
+	return CheckInputs(m, root, tfvarsPath, raw)
+}
+
+// CheckInputs is CheckTfvars with the file's values given (raw, as
+// LoadTfvarsJSON returns them); tfvarsPath still locates the rendered tree.
+func CheckInputs(m *Module, root, tfvarsPath string, raw map[string]cty.Value) []error {
 	vars, errs := m.Inputs(raw)
 	if len(errs) > 0 {
 		return errs
