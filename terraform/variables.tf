@@ -136,10 +136,12 @@ variable "load_balancer" {
 }
 
 variable "alb" {
-  description = "Public ALB settings: ACM certificate ARN for the HTTPS listener (required at plan time, see README) and an optional WAFv2 web ACL ARN (empty: no WAF association)."
+  description = "Public ALB settings: the ACM certificate ARN that is the HTTPS listener's default (required at plan time, see README), extra ACM certificates for more hostnames (SNI at the ALB, one aws_lb_listener_certificate each), an optional WAFv2 web ACL ARN (empty: no WAF association), and the protocol version the target group speaks to the gateway (HTTP1, or HTTP2 when the platform has gRPC routes)."
   type = object({
-    certificate_arn = optional(string, "")
-    waf_acl_arn     = optional(string, "")
+    certificate_arn         = optional(string, "")
+    waf_acl_arn             = optional(string, "")
+    extra_certificate_arns  = optional(list(string), [])
+    target_protocol_version = optional(string, "HTTP1")
   })
 
   validation {
@@ -150,6 +152,29 @@ variable "alb" {
   validation {
     condition     = var.alb.waf_acl_arn == "" || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$", var.alb.waf_acl_arn))
     error_message = "alb.waf_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)."
+  }
+
+  validation {
+    condition     = alltrue([for arn in var.alb.extra_certificate_arns : can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", arn))])
+    error_message = "Every alb.extra_certificate_arns entry must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+
+  validation {
+    condition = (
+      length(distinct(var.alb.extra_certificate_arns)) == length(var.alb.extra_certificate_arns) &&
+      !contains(var.alb.extra_certificate_arns, var.alb.certificate_arn)
+    )
+    error_message = "alb.extra_certificate_arns must be unique and must not repeat alb.certificate_arn (the listener's default certificate)."
+  }
+
+  validation {
+    condition     = length(var.alb.extra_certificate_arns) == 0 || var.alb.certificate_arn != ""
+    error_message = "alb.extra_certificate_arns needs alb.certificate_arn: the listener's default certificate is the one clients without SNI (and unmatched hostnames) get."
+  }
+
+  validation {
+    condition     = contains(["HTTP1", "HTTP2"], var.alb.target_protocol_version)
+    error_message = "alb.target_protocol_version must be \"HTTP1\" or \"HTTP2\" (HTTP2 when the platform has gRPC routes; the gateway speaks both over TLS)."
   }
 }
 

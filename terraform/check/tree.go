@@ -156,6 +156,9 @@ func CheckInputs(m *Module, root, tfvarsPath string, raw map[string]cty.Value) [
 
 	// 4. The root Application Terraform applies.
 	errs = append(errs, checkRootApp(root, treeDir, p)...)
+
+	// 5. The ALB's target group and listener certificates.
+	errs = append(errs, CheckALB(ev)...)
 	return errs
 }
 
