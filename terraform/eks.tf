@@ -29,14 +29,68 @@ resource "aws_eks_cluster" "this" {
     bootstrap_cluster_creator_admin_permissions = true
   }
 
+  # The API endpoint is private unless cluster_endpoint_public_access_cidrs
+  # lists who may reach it publicly (never 0.0.0.0/0: see its validation).
   vpc_config {
     subnet_ids              = [for s in aws_subnet.private : s.id]
     endpoint_private_access = true
-    endpoint_public_access  = true
-    public_access_cidrs     = var.cluster_endpoint_public_access_cidrs
+    endpoint_public_access  = local.cluster_public_endpoint
+    public_access_cidrs     = local.cluster_public_endpoint ? var.cluster_endpoint_public_access_cidrs : null
   }
 
-  depends_on = [aws_iam_role_policy_attachment.cluster]
+  # Kubernetes Secrets are envelope-encrypted with a customer-managed key
+  # that KMS rotates (kms.tf).
+  encryption_config {
+    resources = ["secrets"]
+
+    provider {
+      key_arn = aws_kms_key.eks_secrets.arn
+    }
+  }
+
+  depends_on = [
+    aws_iam_role_policy_attachment.cluster,
+    aws_iam_role_policy.cluster_secrets_key,
+  ]
+}
+
+# The cluster role may use the secrets key (and only that key) for the
+# envelope encryption of Secrets.
+data "aws_iam_policy_document" "cluster_secrets_key" {
+  statement {
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"]
+    resources = [aws_kms_key.eks_secrets.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "cluster_secrets_key" {
+  name   = "eks-secrets-key"
+  role   = aws_iam_role.cluster.id
+  policy = data.aws_iam_policy_document.cluster_secrets_key.json
+}
+
+# The private endpoint answers on the cluster security group, which admits
+# the nodes; these CIDRs (VPN, peered networks, a CI runner) may reach it too.
+resource "aws_vpc_security_group_ingress_rule" "cluster_api_private" {
+  for_each = toset(var.cluster_endpoint_private_access_cidrs)
+
+  security_group_id = aws_eks_cluster.this.vpc_config[0].cluster_security_group_id
+  description       = "EKS API (private endpoint) from ${each.value}"
+  cidr_ipv4         = each.value
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+# This configuration installs Helm releases, so Terraform itself must reach
+# the API. With the private default that works only from a network listed in
+# cluster_endpoint_private_access_cidrs (or a host in the cluster security
+# group); say so at plan time instead of timing out in helm_release.
+check "cluster_api_reachable_by_terraform" {
+  assert {
+    condition     = local.cluster_public_endpoint || length(var.cluster_endpoint_private_access_cidrs) > 0
+    error_message = "The EKS API endpoint is private and no CIDR may reach it: the helm releases of this configuration only succeed when Terraform runs inside the cluster security group. Set cluster_endpoint_private_access_cidrs to the network Terraform runs from (VPN, peered VPC, CI runner), or cluster_endpoint_public_access_cidrs to its public address."
+  }
 }
 
 resource "aws_eks_access_entry" "admin" {

@@ -89,6 +89,10 @@ locals {
     }
   } : {}
 
+  # ---- Hardening --------------------------------------------------------------
+  # The public API endpoint exists only when someone is allowed to use it.
+  cluster_public_endpoint = length(var.cluster_endpoint_public_access_cidrs) > 0
+
   # ---- Argo CD --------------------------------------------------------------
   repo_root     = var.repo_root != "" ? var.repo_root : abspath("${path.module}/..")
   root_app_file = "${local.repo_root}/${var.git.root_app_path}"

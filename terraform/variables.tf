@@ -223,9 +223,31 @@ variable "kubernetes_version" {
 }
 
 variable "cluster_endpoint_public_access_cidrs" {
-  description = "CIDRs allowed to reach the public EKS API endpoint (Terraform's Helm provider needs it)."
+  description = "IPv4 CIDRs allowed to reach a public EKS API endpoint. Empty (the default): the endpoint is private only, reachable from inside the VPC (nodes, and cluster_endpoint_private_access_cidrs). Set it to the address of whoever runs Terraform (the Helm provider talks to the API) to enable the public endpoint for just those CIDRs; 0.0.0.0/0 and other /0 ranges are rejected."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for c in var.cluster_endpoint_public_access_cidrs :
+      can(regex("^([0-9]{1,3}\\.){3}[0-9]{1,3}/([1-9]|[12][0-9]|3[0-2])$", c)) && can(cidrhost(c, 0))
+    ])
+    error_message = "cluster_endpoint_public_access_cidrs must be IPv4 CIDRs with a prefix length of 1 to 32: list the networks that may reach the API, never 0.0.0.0/0."
+  }
+}
+
+variable "cluster_endpoint_private_access_cidrs" {
+  description = "IPv4 CIDRs (inside the VPC or reachable through peering, VPN or a transit gateway) allowed to reach the private EKS API endpoint on 443, in addition to the cluster security group (the nodes). Default: none."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for c in var.cluster_endpoint_private_access_cidrs :
+      can(regex("^([0-9]{1,3}\\.){3}[0-9]{1,3}/([1-9]|[12][0-9]|3[0-2])$", c)) && can(cidrhost(c, 0))
+    ])
+    error_message = "cluster_endpoint_private_access_cidrs must be IPv4 CIDRs with a prefix length of 1 to 32, never 0.0.0.0/0."
+  }
 }
 
 variable "cluster_admin_principal_arns" {

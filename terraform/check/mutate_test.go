@@ -19,7 +19,9 @@ type mutation struct {
 	wantError string
 }
 
-// runMutations checks each mutated copy with every sample tfvars file.
+// runMutations checks each mutated copy with CheckSecureDefaults, every
+// sample tfvars file, and the nlb sample with a relaxed input (so that
+// hard-coding a secure value where an input should decide is noticed too).
 func runMutations(t *testing.T, cases []mutation) {
 	t.Helper()
 	for _, c := range cases {
@@ -32,12 +34,14 @@ func runMutations(t *testing.T, cases []mutation) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var errs []error
+			errs := CheckSecureDefaults(m)
 			root := filepath.Join("testdata", "repo")
 			files, _ := FindTfvars(root)
 			for _, f := range files {
 				errs = append(errs, CheckTfvars(m, root, f)...)
 			}
+			errs = append(errs, CheckInputs(m, root, sampleTfvars(),
+				sampleInputs(t, map[string]string{"cluster_endpoint_public_access_cidrs": `["203.0.113.0/24"]`}))...)
 			joined := joinErrors(errs)
 			if c.wantError == "" {
 				if len(errs) > 0 {

@@ -159,6 +159,9 @@ func CheckInputs(m *Module, root, tfvarsPath string, raw map[string]cty.Value) [
 
 	// 5. The ALB's target group and listener certificates.
 	errs = append(errs, CheckALB(ev)...)
+
+	// 6. Security hardening: in force, or relaxed only as the inputs say.
+	errs = append(errs, CheckHardening(ev)...)
 	return errs
 }
 
