@@ -48,10 +48,21 @@ resource "aws_eks_cluster" "this" {
     }
   }
 
+  # Control-plane logs go to the log group below, created first so it has
+  # a retention and the logs key (EKS would create it without either).
+  enabled_cluster_log_types = var.cluster_log_types
+
   depends_on = [
     aws_iam_role_policy_attachment.cluster,
     aws_iam_role_policy.cluster_secrets_key,
+    aws_cloudwatch_log_group.cluster,
   ]
+}
+
+resource "aws_cloudwatch_log_group" "cluster" {
+  name              = local.log_group_names.cluster
+  retention_in_days = var.cluster_log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
 }
 
 # The cluster role may use the secrets key (and only that key) for the

@@ -93,6 +93,13 @@ locals {
   # The public API endpoint exists only when someone is allowed to use it.
   cluster_public_endpoint = length(var.cluster_endpoint_public_access_cidrs) > 0
 
+  # CloudWatch log groups of the platform (each with a retention and the logs
+  # KMS key, which CloudWatch Logs may use for exactly these).
+  log_group_names = {
+    cluster   = "/aws/eks/${local.cluster_name}/cluster"
+    flow_logs = "/aws/vpc-flow-logs/${var.platform_name}"
+  }
+
   # ---- Argo CD --------------------------------------------------------------
   repo_root     = var.repo_root != "" ? var.repo_root : abspath("${path.module}/..")
   root_app_file = "${local.repo_root}/${var.git.root_app_path}"

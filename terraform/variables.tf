@@ -250,6 +250,33 @@ variable "cluster_endpoint_private_access_cidrs" {
   }
 }
 
+variable "cluster_log_types" {
+  description = "EKS control-plane log types sent to CloudWatch Logs (/aws/eks/<cluster>/cluster). api, audit and authenticator are required; controllerManager and scheduler may be dropped to save cost."
+  type        = list(string)
+  default     = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+  validation {
+    condition     = alltrue([for t in var.cluster_log_types : contains(["api", "audit", "authenticator", "controllerManager", "scheduler"], t)])
+    error_message = "cluster_log_types entries must be api, audit, authenticator, controllerManager or scheduler."
+  }
+
+  validation {
+    condition     = alltrue([for t in ["api", "audit", "authenticator"] : contains(var.cluster_log_types, t)])
+    error_message = "cluster_log_types must include api, audit and authenticator."
+  }
+}
+
+variable "cluster_log_retention_days" {
+  description = "Retention of the EKS control-plane log group, in days (a CloudWatch Logs retention value)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.cluster_log_retention_days)
+    error_message = "cluster_log_retention_days must be a CloudWatch Logs retention value: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
 variable "cluster_admin_principal_arns" {
   description = "IAM principals (users or roles) given cluster-admin through EKS access entries, in addition to the identity that creates the cluster."
   type        = list(string)
@@ -284,6 +311,17 @@ variable "alb_deletion_protection" {
   description = "Enable deletion protection on the ALB."
   type        = bool
   default     = false
+}
+
+variable "vpc_flow_log_retention_days" {
+  description = "Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.vpc_flow_log_retention_days)
+    error_message = "vpc_flow_log_retention_days must be a CloudWatch Logs retention value: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
 }
 
 variable "lb_controller_chart_version" {

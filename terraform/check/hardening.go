@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -22,6 +23,9 @@ type HardeningCheck struct {
 var HardeningChecks = []HardeningCheck{
 	{"EKS API endpoint private unless CIDRs are listed", checkEndpoint},
 	{"EKS secrets encrypted with a rotated customer-managed KMS key", checkSecretsEncryption},
+	{"EKS control-plane logs with a retention", checkControlPlaneLogs},
+	{"VPC flow logs", checkFlowLogs},
+	{"default security group closed", checkDefaultSecurityGroup},
 }
 
 // CheckHardening runs every hardening item; errors are prefixed with its name.
@@ -42,10 +46,15 @@ type SecureDefault struct {
 	OK       func(cty.Value) bool
 }
 
+var wantAllLogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+
 // SecureDefaults: with nothing set in the tfvars, every item is in force.
 var SecureDefaults = []SecureDefault{
 	{"cluster_endpoint_public_access_cidrs", "[] (private endpoint only)", isEmptyList},
 	{"cluster_endpoint_private_access_cidrs", "[] (only the cluster security group)", isEmptyList},
+	{"cluster_log_types", fmt.Sprint(wantAllLogTypes), func(v cty.Value) bool { return slices.Equal(asStrings(v), wantAllLogTypes) }},
+	{"cluster_log_retention_days", ">= 90", atLeast(90)},
+	{"vpc_flow_log_retention_days", ">= 90", atLeast(90)},
 }
 
 // CheckSecureDefaults wants every hardening variable declared with its secure
@@ -68,6 +77,16 @@ func CheckSecureDefaults(m *Module) []error {
 
 func isEmptyList(v cty.Value) bool {
 	return v.CanIterateElements() && v.LengthInt() == 0
+}
+
+func atLeast(n float64) func(cty.Value) bool {
+	return func(v cty.Value) bool {
+		if v.Type() != cty.Number {
+			return false
+		}
+		f, _ := v.AsBigFloat().Float64()
+		return f >= n
+	}
 }
 
 func valueString(v cty.Value) string {
@@ -105,4 +124,32 @@ func rotatedKey(e *Evaluator, ref, what string) error {
 		return fmt.Errorf("%s: %s must have enable_key_rotation = true", what, key.Addr)
 	}
 	return nil
+}
+
+func logGroupNamed(e *Evaluator, name string) (*Instance, error) {
+	groups, err := e.ResourcesOfType("aws_cloudwatch_log_group")
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range sortedInstances(groups) {
+		if g.String("name") == name {
+			return g, nil
+		}
+	}
+	return nil, fmt.Errorf("no aws_cloudwatch_log_group named %s", name)
+}
+
+func logGroupHardened(e *Evaluator, g *Instance, retention cty.Value) []error {
+	var errs []error
+	days, ok := g.Number("retention_in_days")
+	want, _ := retention.AsBigFloat().Float64()
+	if !ok || days <= 0 {
+		errs = append(errs, fmt.Errorf("%s has no retention_in_days (CloudWatch would keep the logs forever)", g.Addr))
+	} else if days != want {
+		errs = append(errs, fmt.Errorf("%s: retention_in_days %v, want the variable's %v", g.Addr, days, want))
+	}
+	if err := rotatedKey(e, g.String("kms_key_id"), g.Addr+" kms_key_id"); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }

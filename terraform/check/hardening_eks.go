@@ -1,6 +1,7 @@
 package check
 
-// Hardening of the EKS control plane: API endpoint, Secrets encryption.
+// Hardening of the EKS control plane: API endpoint, Secrets encryption,
+// control-plane logs.
 
 import (
 	"fmt"
@@ -77,4 +78,31 @@ func checkSecretsEncryption(e *Evaluator) []error {
 		return nil
 	}
 	return []error{fmt.Errorf("aws_eks_cluster.this has no encryption_config for \"secrets\"")}
+}
+
+func checkControlPlaneLogs(e *Evaluator) []error {
+	c, err := cluster(e)
+	if err != nil {
+		return []error{err}
+	}
+	var errs []error
+	types := c.Strings("enabled_cluster_log_types")
+	for _, t := range []string{"api", "audit", "authenticator"} {
+		if !slices.Contains(types, t) {
+			errs = append(errs, fmt.Errorf("enabled_cluster_log_types %v lacks %q", types, t))
+		}
+	}
+	if want := asStrings(e.Var("cluster_log_types")); !sameSet(types, want) {
+		errs = append(errs, fmt.Errorf("enabled_cluster_log_types %v, want cluster_log_types %v", types, want))
+	}
+	name := "/aws/eks/" + c.String("name") + "/cluster"
+	group, err := logGroupNamed(e, name)
+	if err != nil {
+		return append(errs, fmt.Errorf("control-plane log group: %w", err))
+	}
+	errs = append(errs, logGroupHardened(e, group, e.Var("cluster_log_retention_days"))...)
+	if !slices.Contains(c.DependsOn, group.Addr) {
+		errs = append(errs, fmt.Errorf("aws_eks_cluster.this must depend on %s, or EKS creates %s itself, without retention or key", group.Addr, name))
+	}
+	return errs
 }

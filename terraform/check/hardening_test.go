@@ -61,6 +61,21 @@ func TestRelaxations(t *testing.T) {
 			}},
 		{name: "private endpoint for everyone", set: map[string]string{"cluster_endpoint_private_access_cidrs": `["0.0.0.0/0"]`},
 			wantErr: "never 0.0.0.0/0"},
+		{name: "fewer control-plane logs", set: map[string]string{"cluster_log_types": `["api", "audit", "authenticator"]`},
+			effect: func(t *testing.T, ev *Evaluator) {
+				c, _ := cluster(ev)
+				if got := c.Strings("enabled_cluster_log_types"); len(got) != 3 {
+					t.Errorf("log types %v", got)
+				}
+			}},
+		{name: "no audit log", set: map[string]string{"cluster_log_types": `["api", "authenticator"]`},
+			wantErr: "must include api, audit and authenticator"},
+		{name: "unknown log type", set: map[string]string{"cluster_log_types": `["api", "audit", "authenticator", "kubelet"]`},
+			wantErr: "cluster_log_types entries must be"},
+		{name: "retention CloudWatch does not offer", set: map[string]string{"cluster_log_retention_days": `10`},
+			wantErr: "must be a CloudWatch Logs retention value"},
+		{name: "flow-log retention of zero (never expire)", set: map[string]string{"vpc_flow_log_retention_days": `0`},
+			wantErr: "must be a CloudWatch Logs retention value"},
 	})
 }
 
@@ -87,5 +102,36 @@ func TestHardeningRemoved(t *testing.T) {
 		{"secrets with an AWS-managed key", "eks.tf",
 			"key_arn = aws_kms_key.eks_secrets.arn", "key_arn = \"arn:aws:kms:eu-west-1:123456789012:alias/aws/eks\"",
 			"want a customer-managed aws_kms_key"},
+		{"audit log dropped", "eks.tf",
+			"enabled_cluster_log_types = var.cluster_log_types", "enabled_cluster_log_types = [\"api\", \"authenticator\"]",
+			"lacks \"audit\""},
+		{"audit log dropped from the default", "variables.tf",
+			"default     = [\"api\", \"audit\", \"authenticator\", \"controllerManager\", \"scheduler\"]", "default     = [\"api\", \"authenticator\"]",
+			"must include api, audit and authenticator"},
+		{"control-plane log group without retention", "eks.tf",
+			"retention_in_days = var.cluster_log_retention_days\n", "",
+			"aws_cloudwatch_log_group.cluster has no retention_in_days"},
+		{"control-plane log group created by EKS", "eks.tf",
+			"    aws_cloudwatch_log_group.cluster,\n  ]", "  ]",
+			"aws_eks_cluster.this must depend on aws_cloudwatch_log_group.cluster"},
+		{"no flow logs", "flow_logs.tf",
+			"vpc_id                   = aws_vpc.this.id", "vpc_id                   = \"vpc-0123456789abcdef0\"",
+			"aws_vpc.this has no aws_flow_log"},
+		{"rejected traffic only", "flow_logs.tf",
+			`traffic_type             = "ALL"`, `traffic_type             = "REJECT"`,
+			`traffic_type "REJECT", want ALL`},
+		{"flow logs without retention", "flow_logs.tf",
+			"retention_in_days = var.vpc_flow_log_retention_days\n", "",
+			"aws_cloudwatch_log_group.flow_logs has no retention_in_days"},
+		{"log group with an unrotated key", "kms.tf",
+			"(control plane, VPC flow logs)\"\n  enable_key_rotation     = true", "(control plane, VPC flow logs)\"\n  enable_key_rotation     = false",
+			"aws_kms_key.logs must have enable_key_rotation = true"},
+		{"default security group not managed", "vpc.tf",
+			`resource "aws_default_security_group" "this"`, `resource "aws_security_group" "unused"`,
+			"its default security group is not managed"},
+		{"default security group open", "vpc.tf",
+			"  vpc_id = aws_vpc.this.id\n\n  tags = {\n    Name = \"${var.platform_name}-default-closed\"",
+			"  vpc_id = aws_vpc.this.id\n\n  ingress {\n    protocol  = -1\n    self      = true\n    from_port = 0\n    to_port   = 0\n  }\n\n  tags = {\n    Name = \"${var.platform_name}-default-closed\"",
+			"has ingress rules"},
 	})
 }
