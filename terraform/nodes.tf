@@ -16,15 +16,48 @@ resource "aws_iam_role" "node" {
   assume_role_policy = data.aws_iam_policy_document.node_assume_role.json
 }
 
+# No AmazonEKS_CNI_Policy here: the VPC CNI gets its permissions through EKS
+# Pod Identity (eks_addons.tf), so pods cannot borrow them from the node.
 resource "aws_iam_role_policy_attachment" "node" {
   for_each = toset([
     "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
   ])
 
   role       = aws_iam_role.node.name
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"
+}
+
+# One launch template per pool: IMDSv2 only, with a hop limit of 1 so pods
+# (one network hop further) cannot reach the instance metadata and the node
+# role's credentials; workloads get AWS credentials through Pod Identity,
+# whose agent does not use IMDS. The root volume (the pool's disk_size) is
+# encrypted. No image_id: EKS keeps choosing and updating the AMI (AL2023,
+# whose root device is /dev/xvda).
+resource "aws_launch_template" "node" {
+  for_each = var.node_pools
+
+  name                   = "${local.cluster_name}-${each.key}"
+  description            = "EKS node group ${each.key} of ${local.cluster_name}"
+  update_default_version = true
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+    instance_metadata_tags      = "disabled"
+  }
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+
+    ebs {
+      volume_size           = each.value.disk_size
+      volume_type           = "gp3"
+      encrypted             = true
+      delete_on_termination = true
+    }
+  }
 }
 
 resource "aws_eks_node_group" "this" {
@@ -37,7 +70,13 @@ resource "aws_eks_node_group" "this" {
 
   instance_types = each.value.instance_types
   capacity_type  = each.value.capacity_type
-  disk_size      = each.value.disk_size
+
+  # Disk size, IMDS and volume encryption come from the launch template (EKS
+  # rejects disk_size together with a launch template).
+  launch_template {
+    id      = aws_launch_template.node[each.key].id
+    version = aws_launch_template.node[each.key].latest_version
+  }
 
   # Labels and taints come from the rendered tfvars, the same source krm-gen
   # renders nodeSelectors and tolerations from (terraform/check compares them).
@@ -68,5 +107,11 @@ resource "aws_eks_node_group" "this" {
     ignore_changes = [scaling_config[0].desired_size]
   }
 
-  depends_on = [aws_iam_role_policy_attachment.node]
+  # The VPC CNI (with its Pod Identity role) and the Pod Identity agent are
+  # installed before the nodes, so new nodes get pod networking without the
+  # CNI policy on the node role.
+  depends_on = [
+    aws_iam_role_policy_attachment.node,
+    aws_eks_addon.vpc_cni,
+  ]
 }

@@ -24,6 +24,8 @@ var HardeningChecks = []HardeningCheck{
 	{"EKS API endpoint private unless CIDRs are listed", checkEndpoint},
 	{"EKS secrets encrypted with a rotated customer-managed KMS key", checkSecretsEncryption},
 	{"EKS control-plane logs with a retention", checkControlPlaneLogs},
+	{"nodes: IMDSv2, hop limit 1, encrypted root volume", checkNodes},
+	{"VPC CNI permissions through Pod Identity, not the node role", checkVPCCNI},
 	{"VPC flow logs", checkFlowLogs},
 	{"default security group closed", checkDefaultSecurityGroup},
 }
