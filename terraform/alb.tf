@@ -66,6 +66,15 @@ resource "aws_lb" "this" {
 
   drop_invalid_header_fields = true
   enable_deletion_protection = var.alb_deletion_protection
+
+  # The ALB checks at this point that it may write to the bucket.
+  access_logs {
+    enabled = true
+    bucket  = aws_s3_bucket.alb_logs.id
+    prefix  = local.alb_logs_prefix
+  }
+
+  depends_on = [aws_s3_bucket_policy.alb_logs]
 }
 
 # The single target group of the ALB. nlb mode: Terraform registers the pinned

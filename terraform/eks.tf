@@ -24,6 +24,9 @@ resource "aws_eks_cluster" "this" {
   role_arn = aws_iam_role.cluster.arn
   version  = var.kubernetes_version
 
+  # Deleting the cluster takes turning this off first (cluster_deletion_protection).
+  deletion_protection = var.cluster_deletion_protection
+
   access_config {
     authentication_mode                         = "API"
     bootstrap_cluster_creator_admin_permissions = true

@@ -100,6 +100,11 @@ locals {
     flow_logs = "/aws/vpc-flow-logs/${var.platform_name}"
   }
 
+  # ALB access logs: a bucket per platform, account and region (S3 names are
+  # global), and the key prefix the ALB writes under.
+  alb_logs_bucket = "${var.platform_name}-alb-logs-${data.aws_caller_identity.current.account_id}-${var.region}"
+  alb_logs_prefix = "alb"
+
   # ---- Argo CD --------------------------------------------------------------
   repo_root     = var.repo_root != "" ? var.repo_root : abspath("${path.module}/..")
   root_app_file = "${local.repo_root}/${var.git.root_app_path}"

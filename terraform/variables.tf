@@ -250,6 +250,12 @@ variable "cluster_endpoint_private_access_cidrs" {
   }
 }
 
+variable "cluster_deletion_protection" {
+  description = "EKS deletion protection: the cluster cannot be deleted until this is turned off (apply with false before terraform destroy)."
+  type        = bool
+  default     = true
+}
+
 variable "cluster_log_types" {
   description = "EKS control-plane log types sent to CloudWatch Logs (/aws/eks/<cluster>/cluster). api, audit and authenticator are required; controllerManager and scheduler may be dropped to save cost."
   type        = list(string)
@@ -308,7 +314,24 @@ variable "alb_ssl_policy" {
 }
 
 variable "alb_deletion_protection" {
-  description = "Enable deletion protection on the ALB."
+  description = "Deletion protection on the ALB: it cannot be deleted until this is turned off (apply with false before terraform destroy)."
+  type        = bool
+  default     = true
+}
+
+variable "alb_access_log_retention_days" {
+  description = "Days the ALB access logs are kept in their S3 bucket before the lifecycle rule expires them (noncurrent versions are kept 30 days more at most)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.alb_access_log_retention_days >= 1 && floor(var.alb_access_log_retention_days) == var.alb_access_log_retention_days
+    error_message = "alb_access_log_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "alb_access_logs_force_destroy" {
+  description = "Let terraform destroy delete the ALB access-log bucket together with the logs in it. Default false: destroy stops at a non-empty bucket, so logs are not lost by accident."
   type        = bool
   default     = false
 }

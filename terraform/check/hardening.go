@@ -28,6 +28,8 @@ var HardeningChecks = []HardeningCheck{
 	{"VPC CNI permissions through Pod Identity, not the node role", checkVPCCNI},
 	{"VPC flow logs", checkFlowLogs},
 	{"default security group closed", checkDefaultSecurityGroup},
+	{"deletion protection of the cluster and the ALB", checkDeletionProtection},
+	{"ALB access logs to an encrypted bucket with a lifecycle rule", checkALBAccessLogs},
 }
 
 // CheckHardening runs every hardening item; errors are prefixed with its name.
@@ -54,9 +56,13 @@ var wantAllLogTypes = []string{"api", "audit", "authenticator", "controllerManag
 var SecureDefaults = []SecureDefault{
 	{"cluster_endpoint_public_access_cidrs", "[] (private endpoint only)", isEmptyList},
 	{"cluster_endpoint_private_access_cidrs", "[] (only the cluster security group)", isEmptyList},
+	{"cluster_deletion_protection", "true", isTrue},
 	{"cluster_log_types", fmt.Sprint(wantAllLogTypes), func(v cty.Value) bool { return slices.Equal(asStrings(v), wantAllLogTypes) }},
 	{"cluster_log_retention_days", ">= 90", atLeast(90)},
 	{"vpc_flow_log_retention_days", ">= 90", atLeast(90)},
+	{"alb_deletion_protection", "true", isTrue},
+	{"alb_access_log_retention_days", ">= 90", atLeast(90)},
+	{"alb_access_logs_force_destroy", "false", func(v cty.Value) bool { return v.Type() == cty.Bool && v.False() }},
 }
 
 // CheckSecureDefaults wants every hardening variable declared with its secure
@@ -80,6 +86,8 @@ func CheckSecureDefaults(m *Module) []error {
 func isEmptyList(v cty.Value) bool {
 	return v.CanIterateElements() && v.LengthInt() == 0
 }
+
+func isTrue(v cty.Value) bool { return v.Type() == cty.Bool && v.True() }
 
 func atLeast(n float64) func(cty.Value) bool {
 	return func(v cty.Value) bool {

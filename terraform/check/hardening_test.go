@@ -23,6 +23,16 @@ func TestDefaultsInForce(t *testing.T) {
 	if pub, _ := c.Bool("vpc_config.endpoint_public_access"); pub {
 		t.Error("the EKS API endpoint is public by default")
 	}
+	if dp, _ := c.Bool("deletion_protection"); !dp {
+		t.Error("the cluster has no deletion protection by default")
+	}
+	alb, err := ev.Resource("aws_lb.this")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dp, _ := alb[""].Bool("enable_deletion_protection"); !dp {
+		t.Error("the ALB has no deletion protection by default")
+	}
 }
 
 // TestRelaxations: each relaxation is an explicit input, validated, and does
@@ -76,6 +86,16 @@ func TestRelaxations(t *testing.T) {
 			wantErr: "must be a CloudWatch Logs retention value"},
 		{name: "flow-log retention of zero (never expire)", set: map[string]string{"vpc_flow_log_retention_days": `0`},
 			wantErr: "must be a CloudWatch Logs retention value"},
+		{name: "access-log retention of half a day", set: map[string]string{"alb_access_log_retention_days": `0.5`},
+			wantErr: "whole number of days"},
+		{name: "no deletion protection",
+			set: map[string]string{"cluster_deletion_protection": `false`, "alb_deletion_protection": `false`},
+			effect: func(t *testing.T, ev *Evaluator) {
+				c, _ := cluster(ev)
+				if dp, _ := c.Bool("deletion_protection"); dp {
+					t.Error("cluster deletion protection stays on")
+				}
+			}},
 	})
 }
 
@@ -163,5 +183,34 @@ func TestHardeningRemoved(t *testing.T) {
 			"  vpc_id = aws_vpc.this.id\n\n  tags = {\n    Name = \"${var.platform_name}-default-closed\"",
 			"  vpc_id = aws_vpc.this.id\n\n  ingress {\n    protocol  = -1\n    self      = true\n    from_port = 0\n    to_port   = 0\n  }\n\n  tags = {\n    Name = \"${var.platform_name}-default-closed\"",
 			"has ingress rules"},
+		{"cluster deletion protection off", "eks.tf",
+			"deletion_protection = var.cluster_deletion_protection", "deletion_protection = true",
+			"want cluster_deletion_protection (false)"}, // the dev sample turns it off
+		{"cluster deletion protection off by default", "variables.tf",
+			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = true\n}\n\nvariable \"cluster_log_types\"",
+			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = false\n}\n\nvariable \"cluster_log_types\"",
+			`variable "cluster_deletion_protection" defaults to false`},
+		{"ALB deletion protection off by default", "variables.tf",
+			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = true\n}\n\nvariable \"alb_access_log_retention_days\"",
+			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = false\n}\n\nvariable \"alb_access_log_retention_days\"",
+			`variable "alb_deletion_protection" defaults to false`},
+		{"ALB deletion protection hard-coded off", "alb.tf",
+			"enable_deletion_protection = var.alb_deletion_protection", "enable_deletion_protection = false",
+			"want alb_deletion_protection (true)"},
+		{"ALB access logs off", "alb.tf",
+			"    enabled = true\n    bucket  = aws_s3_bucket.alb_logs.id", "    enabled = false\n    bucket  = aws_s3_bucket.alb_logs.id",
+			"access_logs.enabled must be true"},
+		{"access-log bucket unencrypted", "alb_logs.tf",
+			"\"alb_logs\" {\n  bucket = aws_s3_bucket.alb_logs.id\n\n  rule {\n    apply_server_side_encryption_by_default", "\"alb_logs\" {\n  bucket = \"another-bucket\"\n\n  rule {\n    apply_server_side_encryption_by_default",
+			"not encrypted: no aws_s3_bucket_server_side_encryption_configuration for aws_s3_bucket.alb_logs"},
+		{"access-log bucket with a KMS key ELB cannot use", "alb_logs.tf",
+			`sse_algorithm = "AES256"`, `sse_algorithm = "aws:kms"`,
+			`sse_algorithm "aws:kms", want AES256`},
+		{"access logs never expire", "alb_logs.tf",
+			"    expiration {\n      days = var.alb_access_log_retention_days\n    }\n", "",
+			"has no enabled rule that expires the access logs"},
+		{"access-log bucket public policy allowed", "alb_logs.tf",
+			"block_public_policy     = true", "block_public_policy     = false",
+			"block_public_policy must be true"},
 	})
 }
