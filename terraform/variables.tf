@@ -226,6 +226,7 @@ variable "cluster_endpoint_public_access_cidrs" {
   description = "IPv4 CIDRs allowed to reach a public EKS API endpoint. Empty (the default): the endpoint is private only, reachable from inside the VPC (nodes, and cluster_endpoint_private_access_cidrs). Set it to the address of whoever runs Terraform (the Helm provider talks to the API) to enable the public endpoint for just those CIDRs; 0.0.0.0/0 and other /0 ranges are rejected."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition = alltrue([
@@ -240,6 +241,7 @@ variable "cluster_endpoint_private_access_cidrs" {
   description = "IPv4 CIDRs (inside the VPC or reachable through peering, VPN or a transit gateway) allowed to reach the private EKS API endpoint on 443, in addition to the cluster security group (the nodes). Default: none."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition = alltrue([
@@ -254,12 +256,14 @@ variable "cluster_deletion_protection" {
   description = "EKS deletion protection: the cluster cannot be deleted until this is turned off (apply with false before terraform destroy)."
   type        = bool
   default     = true
+  nullable    = false
 }
 
 variable "cluster_log_types" {
   description = "EKS control-plane log types sent to CloudWatch Logs (/aws/eks/<cluster>/cluster). api, audit and authenticator are required; controllerManager and scheduler may be dropped to save cost."
   type        = list(string)
   default     = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+  nullable    = false
 
   validation {
     condition     = alltrue([for t in var.cluster_log_types : contains(["api", "audit", "authenticator", "controllerManager", "scheduler"], t)])
@@ -276,6 +280,7 @@ variable "cluster_log_retention_days" {
   description = "Retention of the EKS control-plane log group, in days (a CloudWatch Logs retention value)."
   type        = number
   default     = 90
+  nullable    = false
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.cluster_log_retention_days)
@@ -317,12 +322,14 @@ variable "alb_deletion_protection" {
   description = "Deletion protection on the ALB: it cannot be deleted until this is turned off (apply with false before terraform destroy)."
   type        = bool
   default     = true
+  nullable    = false
 }
 
 variable "alb_access_log_retention_days" {
   description = "Days the ALB access logs are kept in their S3 bucket before the lifecycle rule expires them (noncurrent versions are kept 30 days more at most)."
   type        = number
   default     = 90
+  nullable    = false
 
   validation {
     condition     = var.alb_access_log_retention_days >= 1 && floor(var.alb_access_log_retention_days) == var.alb_access_log_retention_days
@@ -334,12 +341,14 @@ variable "alb_access_logs_force_destroy" {
   description = "Let terraform destroy delete the ALB access-log bucket together with the logs in it. Default false: destroy stops at a non-empty bucket, so logs are not lost by accident."
   type        = bool
   default     = false
+  nullable    = false
 }
 
 variable "vpc_flow_log_retention_days" {
   description = "Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."
   type        = number
   default     = 90
+  nullable    = false
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.vpc_flow_log_retention_days)

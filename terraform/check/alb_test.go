@@ -47,6 +47,14 @@ func TestALBInputs(t *testing.T) {
 					t.Errorf("health check %v", hc.Attrs)
 				}
 			}},
+		{name: "new attributes null (a renderer that leaves them out)",
+			set: map[string]string{"alb": albInput(`, "target_protocol_version": null, "extra_certificate_arns": null`)},
+			effect: func(t *testing.T, ev *Evaluator) {
+				tg, _ := ev.Resource("aws_lb_target_group.gateway")
+				if v := tg[""].String("protocol_version"); v != "HTTP1" {
+					t.Errorf("protocol_version %q, want the default HTTP1", v)
+				}
+			}},
 		{name: "gRPC protocol version", set: map[string]string{"alb": albInput(`, "target_protocol_version": "GRPC"`)},
 			wantErr: `alb.target_protocol_version must be "HTTP1" or "HTTP2"`},
 		{name: "extra certificate",

@@ -88,6 +88,20 @@ func TestRelaxations(t *testing.T) {
 			wantErr: "must be a CloudWatch Logs retention value"},
 		{name: "access-log retention of half a day", set: map[string]string{"alb_access_log_retention_days": `0.5`},
 			wantErr: "whole number of days"},
+		{name: "null means the secure default (nullable = false)",
+			set: map[string]string{"cluster_deletion_protection": `null`, "cluster_endpoint_public_access_cidrs": `null`, "cluster_log_types": `null`},
+			effect: func(t *testing.T, ev *Evaluator) {
+				c, _ := cluster(ev)
+				if dp, _ := c.Bool("deletion_protection"); !dp {
+					t.Error("null turned deletion protection off")
+				}
+				if pub, _ := c.Bool("vpc_config.endpoint_public_access"); pub {
+					t.Error("null turned the public endpoint on")
+				}
+				if got := c.Strings("enabled_cluster_log_types"); len(got) != 5 {
+					t.Errorf("log types %v", got)
+				}
+			}},
 		{name: "no deletion protection",
 			set: map[string]string{"cluster_deletion_protection": `false`, "alb_deletion_protection": `false`},
 			effect: func(t *testing.T, ev *Evaluator) {
@@ -108,7 +122,7 @@ func TestHardeningRemoved(t *testing.T) {
 			"endpoint_public_access  = local.cluster_public_endpoint", "endpoint_public_access  = true",
 			"public access is on although cluster_endpoint_public_access_cidrs is empty"},
 		{"public endpoint open by default", "variables.tf",
-			"are rejected.\"\n  type        = list(string)\n  default     = []", "are rejected.\"\n  type        = list(string)\n  default     = [\"0.0.0.0/0\"]",
+			"are rejected.\"\n  type        = list(string)\n  default     = []\n", "are rejected.\"\n  type        = list(string)\n  default     = [\"0.0.0.0/0\"]\n",
 			"never 0.0.0.0/0"},
 		{"public endpoint CIDRs ignored", "eks.tf",
 			"public_access_cidrs     = local.cluster_public_endpoint ? var.cluster_endpoint_public_access_cidrs : null", "public_access_cidrs     = [\"0.0.0.0/0\"]",
@@ -187,12 +201,12 @@ func TestHardeningRemoved(t *testing.T) {
 			"deletion_protection = var.cluster_deletion_protection", "deletion_protection = true",
 			"want cluster_deletion_protection (false)"}, // the dev sample turns it off
 		{"cluster deletion protection off by default", "variables.tf",
-			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = true\n}\n\nvariable \"cluster_log_types\"",
-			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = false\n}\n\nvariable \"cluster_log_types\"",
+			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = true\n  nullable    = false\n}\n\nvariable \"cluster_log_types\"",
+			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = false\n  nullable    = false\n}\n\nvariable \"cluster_log_types\"",
 			`variable "cluster_deletion_protection" defaults to false`},
 		{"ALB deletion protection off by default", "variables.tf",
-			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = true\n}\n\nvariable \"alb_access_log_retention_days\"",
-			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = false\n}\n\nvariable \"alb_access_log_retention_days\"",
+			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = true\n  nullable    = false\n}\n\nvariable \"alb_access_log_retention_days\"",
+			"(apply with false before terraform destroy).\"\n  type        = bool\n  default     = false\n  nullable    = false\n}\n\nvariable \"alb_access_log_retention_days\"",
 			`variable "alb_deletion_protection" defaults to false`},
 		{"ALB deletion protection hard-coded off", "alb.tf",
 			"enable_deletion_protection = var.alb_deletion_protection", "enable_deletion_protection = false",

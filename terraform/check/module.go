@@ -25,11 +25,13 @@ import (
 
 // Variable is one `variable` block.
 type Variable struct {
-	Name        string
-	Type        cty.Type
-	Defaults    *typeexpr.Defaults
-	HasDefault  bool
-	Default     cty.Value
+	Name       string
+	Type       cty.Type
+	Defaults   *typeexpr.Defaults
+	HasDefault bool
+	Default    cty.Value
+	// Nullable is false for `nullable = false`: a null value means the default.
+	Nullable    bool
 	Validations []Validation
 }
 
@@ -124,7 +126,7 @@ func parseVariable(b *hclsyntax.Block) (*Variable, hcl.Diagnostics) {
 	if len(b.Labels) != 1 {
 		return nil, diags
 	}
-	v := &Variable{Name: b.Labels[0], Type: cty.DynamicPseudoType}
+	v := &Variable{Name: b.Labels[0], Type: cty.DynamicPseudoType, Nullable: true}
 	if attr, ok := b.Body.Attributes["type"]; ok {
 		ty, defs, d := typeexpr.TypeConstraintWithDefaults(attr.Expr)
 		diags = append(diags, d...)
@@ -139,6 +141,13 @@ func parseVariable(b *hclsyntax.Block) (*Variable, hcl.Diagnostics) {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("variable %q: default does not match its type: %s", v.Name, err), Subject: attr.SrcRange.Ptr()})
 			}
 			v.HasDefault, v.Default = true, conv
+		}
+	}
+	if attr, ok := b.Body.Attributes["nullable"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() && val.Type() == cty.Bool && !val.IsNull() {
+			v.Nullable = val.True()
 		}
 	}
 	for _, vb := range b.Body.Blocks {
@@ -202,6 +211,15 @@ func (m *Module) Inputs(raw map[string]cty.Value) (map[string]cty.Value, []error
 		v, ok := m.Variables[name]
 		if !ok {
 			errs = append(errs, fmt.Errorf("key %q is not a variable of %s", name, m.Dir))
+			continue
+		}
+		if raw[name].IsNull() && !v.Nullable {
+			// nullable = false: Terraform uses the default for null.
+			if !v.HasDefault {
+				errs = append(errs, fmt.Errorf("variable %q must not be null", name))
+				continue
+			}
+			vals[name] = v.Default
 			continue
 		}
 		conv, err := convertVar(v, raw[name])
