@@ -66,18 +66,33 @@ resource "aws_lb" "this" {
 
   drop_invalid_header_fields = true
   enable_deletion_protection = var.alb_deletion_protection
+
+  # The ALB checks at this point that it may write to the bucket.
+  access_logs {
+    enabled = true
+    bucket  = aws_s3_bucket.alb_logs.id
+    prefix  = local.alb_logs_prefix
+  }
+
+  depends_on = [aws_s3_bucket_policy.alb_logs]
 }
 
 # The single target group of the ALB. nlb mode: Terraform registers the pinned
 # NLB addresses below. targetGroupBinding mode: its name is
 # load_balancer.target_group_name and the TargetGroupBinding krm-gen renders
 # refers to it by that name, so the controller registers the gateway pods.
+#
+# alb.target_protocol_version: HTTP1, or HTTP2 when the platform has gRPC
+# routes (the gateway speaks both over TLS). With either, the health check is
+# an HTTPS request to a ping path answered with an HTTP status code; only the
+# GRPC protocol version would take a gRPC method path and gRPC codes.
+# Changing it replaces the target group (see README).
 resource "aws_lb_target_group" "gateway" {
   name                 = local.target_group_name
   vpc_id               = aws_vpc.this.id
   target_type          = "ip"
   protocol             = "HTTPS"
-  protocol_version     = "HTTP1"
+  protocol_version     = var.alb.target_protocol_version
   port                 = var.gateway.https_port
   deregistration_delay = 30
 
@@ -151,6 +166,16 @@ resource "aws_lb_listener" "https" {
       error_message = "alb.certificate_arn is empty: the public ALB serves HTTPS only and needs an ACM certificate in ${var.region}. Set the ALB certificate ARN in the spec and re-render (it lands in alb.certificate_arn of platform.auto.tfvars.json)."
     }
   }
+}
+
+# More public certificates on the HTTPS listener: the ALB picks one by SNI
+# (the gateway cannot: the ALB opens TLS to it without SNI). The listener's
+# default stays alb.certificate_arn.
+resource "aws_lb_listener_certificate" "extra" {
+  for_each = toset(var.alb.extra_certificate_arns)
+
+  listener_arn    = aws_lb_listener.https.arn
+  certificate_arn = each.value
 }
 
 resource "aws_lb_listener" "http_redirect" {

@@ -89,6 +89,22 @@ locals {
     }
   } : {}
 
+  # ---- Hardening --------------------------------------------------------------
+  # The public API endpoint exists only when someone is allowed to use it.
+  cluster_public_endpoint = length(var.cluster_endpoint_public_access_cidrs) > 0
+
+  # CloudWatch log groups of the platform (each with a retention and the logs
+  # KMS key, which CloudWatch Logs may use for exactly these).
+  log_group_names = {
+    cluster   = "/aws/eks/${local.cluster_name}/cluster"
+    flow_logs = "/aws/vpc-flow-logs/${var.platform_name}"
+  }
+
+  # ALB access logs: a bucket per platform, account and region (S3 names are
+  # global), and the key prefix the ALB writes under.
+  alb_logs_bucket = "${var.platform_name}-alb-logs-${data.aws_caller_identity.current.account_id}-${var.region}"
+  alb_logs_prefix = "alb"
+
   # ---- Argo CD --------------------------------------------------------------
   repo_root     = var.repo_root != "" ? var.repo_root : abspath("${path.module}/..")
   root_app_file = "${local.repo_root}/${var.git.root_app_path}"

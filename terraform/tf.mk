@@ -6,6 +6,9 @@
 #   terraform  github.com/hashicorp/terraform    terraform/check/tools/terraform/go.mod
 #   tflint     github.com/terraform-linters/tflint  terraform/check/go.mod
 # The first run builds them (several minutes cold); later runs reuse Go's cache.
+#
+# tf-check also runs the misconfiguration scan (scan/scan.mk: trivy, offline,
+# over terraform/ and every rendered tree under out/), so `make test` does.
 
 TF_MK_DIR := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 ROOT ?= $(abspath $(TF_MK_DIR)..)
@@ -17,10 +20,12 @@ TF_TOOL_DIR   := $(TF_CHECK_DIR)/tools/terraform
 TF_GO_TOOL    := go -C $(TF_TOOL_DIR) tool terraform
 TFLINT_GO     := go -C $(TF_CHECK_DIR) tool tflint
 
+include $(abspath $(TF_MK_DIR)../scan/scan.mk)
+
 .PHONY: tf-check tf-tools tf-fmt tf-lint tf-contract tf-validate
 
-## tf-check: terraform fmt -check, tflint, and the Go contract test of every rendered tfvars file
-tf-check: tf-fmt tf-lint tf-contract
+## tf-check: terraform fmt -check, tflint, the Go contract test of every rendered tfvars file, and the trivy scan
+tf-check: tf-fmt tf-lint tf-contract scan
 
 ## tf-tools: build the pinned terraform and tflint (go tool) ahead of time
 tf-tools:

@@ -136,10 +136,12 @@ variable "load_balancer" {
 }
 
 variable "alb" {
-  description = "Public ALB settings: ACM certificate ARN for the HTTPS listener (required at plan time, see README) and an optional WAFv2 web ACL ARN (empty: no WAF association)."
+  description = "Public ALB settings: the ACM certificate ARN that is the HTTPS listener's default (required at plan time, see README), extra ACM certificates for more hostnames (SNI at the ALB, one aws_lb_listener_certificate each), an optional WAFv2 web ACL ARN (empty: no WAF association), and the protocol version the target group speaks to the gateway (HTTP1, or HTTP2 when the platform has gRPC routes)."
   type = object({
-    certificate_arn = optional(string, "")
-    waf_acl_arn     = optional(string, "")
+    certificate_arn         = optional(string, "")
+    waf_acl_arn             = optional(string, "")
+    extra_certificate_arns  = optional(list(string), [])
+    target_protocol_version = optional(string, "HTTP1")
   })
 
   validation {
@@ -150,6 +152,29 @@ variable "alb" {
   validation {
     condition     = var.alb.waf_acl_arn == "" || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$", var.alb.waf_acl_arn))
     error_message = "alb.waf_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)."
+  }
+
+  validation {
+    condition     = alltrue([for arn in var.alb.extra_certificate_arns : can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", arn))])
+    error_message = "Every alb.extra_certificate_arns entry must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+
+  validation {
+    condition = (
+      length(distinct(var.alb.extra_certificate_arns)) == length(var.alb.extra_certificate_arns) &&
+      !contains(var.alb.extra_certificate_arns, var.alb.certificate_arn)
+    )
+    error_message = "alb.extra_certificate_arns must be unique and must not repeat alb.certificate_arn (the listener's default certificate)."
+  }
+
+  validation {
+    condition     = length(var.alb.extra_certificate_arns) == 0 || var.alb.certificate_arn != ""
+    error_message = "alb.extra_certificate_arns needs alb.certificate_arn: the listener's default certificate is the one clients without SNI (and unmatched hostnames) get."
+  }
+
+  validation {
+    condition     = contains(["HTTP1", "HTTP2"], var.alb.target_protocol_version)
+    error_message = "alb.target_protocol_version must be \"HTTP1\" or \"HTTP2\" (HTTP2 when the platform has gRPC routes; the gateway speaks both over TLS)."
   }
 }
 
@@ -198,9 +223,69 @@ variable "kubernetes_version" {
 }
 
 variable "cluster_endpoint_public_access_cidrs" {
-  description = "CIDRs allowed to reach the public EKS API endpoint (Terraform's Helm provider needs it)."
+  description = "IPv4 CIDRs allowed to reach a public EKS API endpoint. Empty (the default): the endpoint is private only, reachable from inside the VPC (nodes, and cluster_endpoint_private_access_cidrs). Set it to the address of whoever runs Terraform (the Helm provider talks to the API) to enable the public endpoint for just those CIDRs; 0.0.0.0/0 and other /0 ranges are rejected."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+  default     = []
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for c in var.cluster_endpoint_public_access_cidrs :
+      can(regex("^([0-9]{1,3}\\.){3}[0-9]{1,3}/([1-9]|[12][0-9]|3[0-2])$", c)) && can(cidrhost(c, 0))
+    ])
+    error_message = "cluster_endpoint_public_access_cidrs must be IPv4 CIDRs with a prefix length of 1 to 32: list the networks that may reach the API, never 0.0.0.0/0."
+  }
+}
+
+variable "cluster_endpoint_private_access_cidrs" {
+  description = "IPv4 CIDRs (inside the VPC or reachable through peering, VPN or a transit gateway) allowed to reach the private EKS API endpoint on 443, in addition to the cluster security group (the nodes). Default: none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for c in var.cluster_endpoint_private_access_cidrs :
+      can(regex("^([0-9]{1,3}\\.){3}[0-9]{1,3}/([1-9]|[12][0-9]|3[0-2])$", c)) && can(cidrhost(c, 0))
+    ])
+    error_message = "cluster_endpoint_private_access_cidrs must be IPv4 CIDRs with a prefix length of 1 to 32, never 0.0.0.0/0."
+  }
+}
+
+variable "cluster_deletion_protection" {
+  description = "EKS deletion protection: the cluster cannot be deleted until this is turned off (apply with false before terraform destroy)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "cluster_log_types" {
+  description = "EKS control-plane log types sent to CloudWatch Logs (/aws/eks/<cluster>/cluster). api, audit and authenticator are required; controllerManager and scheduler may be dropped to save cost."
+  type        = list(string)
+  default     = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for t in var.cluster_log_types : contains(["api", "audit", "authenticator", "controllerManager", "scheduler"], t)])
+    error_message = "cluster_log_types entries must be api, audit, authenticator, controllerManager or scheduler."
+  }
+
+  validation {
+    condition     = alltrue([for t in ["api", "audit", "authenticator"] : contains(var.cluster_log_types, t)])
+    error_message = "cluster_log_types must include api, audit and authenticator."
+  }
+}
+
+variable "cluster_log_retention_days" {
+  description = "Retention of the EKS control-plane log group, in days (a CloudWatch Logs retention value)."
+  type        = number
+  default     = 90
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.cluster_log_retention_days)
+    error_message = "cluster_log_retention_days must be a CloudWatch Logs retention value: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
 }
 
 variable "cluster_admin_principal_arns" {
@@ -234,9 +319,41 @@ variable "alb_ssl_policy" {
 }
 
 variable "alb_deletion_protection" {
-  description = "Enable deletion protection on the ALB."
+  description = "Deletion protection on the ALB: it cannot be deleted until this is turned off (apply with false before terraform destroy)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "alb_access_log_retention_days" {
+  description = "Days the ALB access logs are kept in their S3 bucket before the lifecycle rule expires them (noncurrent versions are kept 30 days more at most)."
+  type        = number
+  default     = 90
+  nullable    = false
+
+  validation {
+    condition     = var.alb_access_log_retention_days >= 1 && floor(var.alb_access_log_retention_days) == var.alb_access_log_retention_days
+    error_message = "alb_access_log_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "alb_access_logs_force_destroy" {
+  description = "Let terraform destroy delete the ALB access-log bucket together with the logs in it. Default false: destroy stops at a non-empty bucket, so logs are not lost by accident."
   type        = bool
   default     = false
+  nullable    = false
+}
+
+variable "vpc_flow_log_retention_days" {
+  description = "Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."
+  type        = number
+  default     = 90
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.vpc_flow_log_retention_days)
+    error_message = "vpc_flow_log_retention_days must be a CloudWatch Logs retention value: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
 }
 
 variable "lb_controller_chart_version" {

@@ -109,3 +109,13 @@ resource "aws_route_table_association" "private" {
   subnet_id      = each.value.id
   route_table_id = aws_route_table.private[each.key].id
 }
+
+# The VPC's default security group, with every rule removed: nothing in this
+# configuration uses it, and anything put into it by mistake gets no traffic.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = {
+    Name = "${var.platform_name}-default-closed"
+  }
+}

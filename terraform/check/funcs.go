@@ -31,6 +31,7 @@ func Functions(baseDir string) map[string]function.Function {
 		"contains":    stdlib.ContainsFunc,
 		"distinct":    stdlib.DistinctFunc,
 		"flatten":     stdlib.FlattenFunc,
+		"floor":       stdlib.FloorFunc,
 		"index":       indexFunc,
 		"join":        stdlib.JoinFunc,
 		"keys":        stdlib.KeysFunc,

@@ -25,11 +25,13 @@ import (
 
 // Variable is one `variable` block.
 type Variable struct {
-	Name        string
-	Type        cty.Type
-	Defaults    *typeexpr.Defaults
-	HasDefault  bool
-	Default     cty.Value
+	Name       string
+	Type       cty.Type
+	Defaults   *typeexpr.Defaults
+	HasDefault bool
+	Default    cty.Value
+	// Nullable is false for `nullable = false`: a null value means the default.
+	Nullable    bool
 	Validations []Validation
 }
 
@@ -45,8 +47,13 @@ type Module struct {
 	Dir       string
 	Variables map[string]*Variable
 	Locals    map[string]hcl.Expression
-	// Resources by "<type>.<name>".
-	Resources map[string]*hclsyntax.Block
+	// Resources and data sources by "<type>.<name>", module calls by name.
+	Resources   map[string]*hclsyntax.Block
+	Data        map[string]*hclsyntax.Block
+	ModuleCalls map[string]*hclsyntax.Block
+	// AttrNames is every attribute name used in a reference anywhere in the
+	// module: the attributes of the placeholders references evaluate to.
+	AttrNames map[string]bool
 }
 
 // LoadModule parses every *.tf file of dir (not recursive, like Terraform).
@@ -60,10 +67,13 @@ func LoadModule(dir string) (*Module, error) {
 	}
 	sort.Strings(files)
 	m := &Module{
-		Dir:       dir,
-		Variables: map[string]*Variable{},
-		Locals:    map[string]hcl.Expression{},
-		Resources: map[string]*hclsyntax.Block{},
+		Dir:         dir,
+		Variables:   map[string]*Variable{},
+		Locals:      map[string]hcl.Expression{},
+		Resources:   map[string]*hclsyntax.Block{},
+		Data:        map[string]*hclsyntax.Block{},
+		ModuleCalls: map[string]*hclsyntax.Block{},
+		AttrNames:   map[string]bool{},
 	}
 	parser := hclparse.NewParser()
 	var diags hcl.Diagnostics
@@ -74,6 +84,7 @@ func LoadModule(dir string) (*Module, error) {
 			continue
 		}
 		body := file.Body.(*hclsyntax.Body)
+		collectAttrNames(body, m.AttrNames)
 		for _, b := range body.Blocks {
 			switch b.Type {
 			case "variable":
@@ -93,6 +104,14 @@ func LoadModule(dir string) (*Module, error) {
 				if len(b.Labels) == 2 {
 					m.Resources[b.Labels[0]+"."+b.Labels[1]] = b
 				}
+			case "data":
+				if len(b.Labels) == 2 {
+					m.Data[b.Labels[0]+"."+b.Labels[1]] = b
+				}
+			case "module":
+				if len(b.Labels) == 1 {
+					m.ModuleCalls[b.Labels[0]] = b
+				}
 			}
 		}
 	}
@@ -107,7 +126,7 @@ func parseVariable(b *hclsyntax.Block) (*Variable, hcl.Diagnostics) {
 	if len(b.Labels) != 1 {
 		return nil, diags
 	}
-	v := &Variable{Name: b.Labels[0], Type: cty.DynamicPseudoType}
+	v := &Variable{Name: b.Labels[0], Type: cty.DynamicPseudoType, Nullable: true}
 	if attr, ok := b.Body.Attributes["type"]; ok {
 		ty, defs, d := typeexpr.TypeConstraintWithDefaults(attr.Expr)
 		diags = append(diags, d...)
@@ -122,6 +141,13 @@ func parseVariable(b *hclsyntax.Block) (*Variable, hcl.Diagnostics) {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("variable %q: default does not match its type: %s", v.Name, err), Subject: attr.SrcRange.Ptr()})
 			}
 			v.HasDefault, v.Default = true, conv
+		}
+	}
+	if attr, ok := b.Body.Attributes["nullable"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() && val.Type() == cty.Bool && !val.IsNull() {
+			v.Nullable = val.True()
 		}
 	}
 	for _, vb := range b.Body.Blocks {
@@ -187,6 +213,15 @@ func (m *Module) Inputs(raw map[string]cty.Value) (map[string]cty.Value, []error
 			errs = append(errs, fmt.Errorf("key %q is not a variable of %s", name, m.Dir))
 			continue
 		}
+		if raw[name].IsNull() && !v.Nullable {
+			// nullable = false: Terraform uses the default for null.
+			if !v.HasDefault {
+				errs = append(errs, fmt.Errorf("variable %q must not be null", name))
+				continue
+			}
+			vals[name] = v.Default
+			continue
+		}
 		conv, err := convertVar(v, raw[name])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("variable %q: value does not match type %s: %s", name, typeexpr.TypeString(v.Type), describeConvErr(err)))
@@ -239,25 +274,37 @@ func (m *Module) Inputs(raw map[string]cty.Value) (map[string]cty.Value, []error
 }
 
 // Evaluator evaluates locals and resource arguments of a module for one set of
-// variable values. Locals are evaluated lazily, only those referenced.
+// variable values. Locals are evaluated lazily, only those referenced, and so
+// are the placeholders of the objects referenced (resources.go).
 type Evaluator struct {
 	m       *Module
 	vars    map[string]cty.Value
 	locals  map[string]cty.Value
-	pending map[string]bool
+	objects map[string]cty.Value
+	// evaluated instances by address (resources.go)
+	evaluated map[string]map[string]*Instance
+	// objectVarsCache holds objectVars until another object is computed.
+	objectVarsCache map[string]cty.Value
+	pending         map[string]bool
 }
 
 // NewEvaluator binds a module to variable values (from Inputs).
 func (m *Module) NewEvaluator(vars map[string]cty.Value) *Evaluator {
-	return &Evaluator{m: m, vars: vars, locals: map[string]cty.Value{}, pending: map[string]bool{}}
+	return &Evaluator{m: m, vars: vars, locals: map[string]cty.Value{}, objects: map[string]cty.Value{}, evaluated: map[string]map[string]*Instance{}, pending: map[string]bool{}}
 }
+
+// Var returns the value of var.<name> (given or default).
+func (e *Evaluator) Var(name string) cty.Value { return e.vars[name] }
 
 func (e *Evaluator) ctx(extra map[string]cty.Value) *hcl.EvalContext {
 	abs, _ := filepath.Abs(e.m.Dir)
-	vars := map[string]cty.Value{
+	vars := e.objectVars()
+	for k, v := range map[string]cty.Value{
 		"var":   cty.ObjectVal(e.vars),
 		"local": cty.ObjectVal(e.locals),
 		"path":  cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(abs), "root": cty.StringVal(abs), "cwd": cty.StringVal(abs)}),
+	} {
+		vars[k] = v
 	}
 	for k, v := range extra {
 		vars[k] = v
@@ -290,8 +337,12 @@ func (e *Evaluator) Local(name string) (cty.Value, error) {
 	return v, nil
 }
 
-// resolve evaluates the locals an expression refers to.
+// resolve evaluates the locals and the object placeholders an expression
+// refers to.
 func (e *Evaluator) resolve(expr hcl.Expression) error {
+	if err := e.resolveObjects(expr); err != nil {
+		return err
+	}
 	for _, tr := range expr.Variables() {
 		if tr.RootName() != "local" || len(tr) < 2 {
 			continue

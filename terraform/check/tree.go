@@ -94,6 +94,12 @@ func CheckTfvars(m *Module, root, tfvarsPath string) []error {
 	if err != nil {
 		return []error{err}
 	}
+	return CheckInputs(m, root, tfvarsPath, raw)
+}
+
+// CheckInputs is CheckTfvars with the file's values given (raw, as
+// LoadTfvarsJSON returns them); tfvarsPath still locates the rendered tree.
+func CheckInputs(m *Module, root, tfvarsPath string, raw map[string]cty.Value) []error {
 	vars, errs := m.Inputs(raw)
 	if len(errs) > 0 {
 		return errs
@@ -150,6 +156,12 @@ func CheckTfvars(m *Module, root, tfvarsPath string) []error {
 
 	// 4. The root Application Terraform applies.
 	errs = append(errs, checkRootApp(root, treeDir, p)...)
+
+	// 5. The ALB's target group and listener certificates.
+	errs = append(errs, CheckALB(ev)...)
+
+	// 6. Security hardening: in force, or relaxed only as the inputs say.
+	errs = append(errs, CheckHardening(ev)...)
 	return errs
 }
 
