@@ -20,8 +20,7 @@ const maxNameLength = 63
 // Kubernetes' limits, names the platform's own objects take, and routes that conflict
 // with each other or with the health path. Names derived from a spec value that is
 // itself invalid are not checked: validation reports that value.
-func (m *Model) Check() field.ErrorList {
-	var errs field.ErrorList
+func (m *Model) Check() (errs, warns field.ErrorList) {
 	add := func(e *field.Error) { errs = append(errs, e) }
 	nameOK := validLabel(m.Name)
 	if n := m.Application(PartGatewayAPICRDs); nameOK && len(n) > maxNameLength {
@@ -40,58 +39,112 @@ func (m *Model) Check() field.ErrorList {
 		if nameOK && len(a.Application) > maxNameLength {
 			add(field.Invalid(a.Field.Child("name"), a.Name, fmt.Sprintf("too long: derived Application name %q exceeds %d characters", a.Application, maxNameLength)))
 		}
+		if a.Inline == nil && len(a.AllowFrom) > 0 {
+			switch waypoint := m.Waypoint(a.Namespace) != nil; {
+			case !waypoint && len(a.PodSelector) == 0:
+				add(field.Required(a.Field.Child("podSelector"), "allowFrom admits callers to the app's pods only: an external app's pods carry labels krm-gen does not set, so name them here"))
+			case waypoint && len(a.PodSelector) > 0:
+				warns = append(warns, field.Forbidden(a.Field.Child("podSelector"), fmt.Sprintf("not used: namespace %s has a waypoint, which checks the app's callers at its Service (%s)", a.Namespace, a.Service.Name)))
+			}
+		}
 	}
 	errs = append(errs, m.checkRoutes()...)
-	return errs
+	return errs, warns
 }
 
 // checkRoutes: a spec route must not take the name of a route krm-gen renders or of
-// another route in its namespace, and must not serve what another route or the health
-// route serves.
+// another route of its kind in its namespace, and must not serve what another route or
+// the health route serves.
 func (m *Model) checkRoutes() field.ErrorList {
 	var errs field.ErrorList
 	reserved := map[string]string{
 		m.Health.Namespace + "/" + HealthResponderName: "the rendered health route",
 		m.Gateway.Namespace + "/" + RedirectRouteName:  "the rendered HTTP-to-HTTPS redirect",
 	}
-	type matchKey struct {
-		hosts string
-		match Match
-	}
 	names := map[string]*field.Path{}
-	served := map[matchKey]*field.Path{}
+	served := map[string]*field.Path{}
 	for _, r := range m.specRoutes() {
+		what := "HTTPRoute"
+		if r.Kind == KindGRPCRoute {
+			what = "GRPCRoute"
+		}
 		if validLabel(r.Name) {
 			id := r.Namespace + "/" + r.Name
-			if what, ok := reserved[id]; ok {
-				errs = append(errs, field.Invalid(r.Field.Child("name"), r.Name, fmt.Sprintf("is the name of %s in namespace %q; set another name", what, r.Namespace)))
+			if desc, ok := reserved[id]; ok && r.Kind == KindHTTPRoute {
+				errs = append(errs, field.Invalid(r.Field.Child("name"), r.Name, fmt.Sprintf("is the name of %s in namespace %q; set another name", desc, r.Namespace)))
 			}
-			if first, isDup := names[id]; isDup {
-				errs = append(errs, schema.Duplicate(r.Field.Child("name"), r.Name, fmt.Sprintf("%s has the same HTTPRoute name in namespace %q; set name on one of them", first, r.Namespace)))
+			if first, isDup := names[r.Kind+"/"+id]; isDup {
+				errs = append(errs, schema.Duplicate(r.Field.Child("name"), r.Name, fmt.Sprintf("%s has the same %s name in namespace %q; set name on one of them", first, what, r.Namespace)))
 			} else {
-				names[id] = r.Field
+				names[r.Kind+"/"+id] = r.Field
 			}
+		}
+		if len(r.Parents) == 0 {
+			errs = append(errs, field.Invalid(r.Field.Child("hostnames"), strings.Join(r.Hostnames, ","), "matches none of the gateway's listener hostnames (spec.gateway.https.certificates): the route would never be attached"))
 		}
 		hosts := slices.Clone(r.Hostnames)
 		sort.Strings(hosts)
+		parent := ""
+		if r.Mesh {
+			parent = fmt.Sprintf("%s/%s:%d", r.Parents[0].Namespace, r.Parents[0].Name, r.Parents[0].Port)
+		}
 		for _, rule := range r.Rules {
-			for _, mt := range rule.Matches {
-				if schema.HTTPPath(mt.Path) != "" {
+			for k, mt := range rule.Matches {
+				if mt.Path != "" && schema.HTTPPath(mt.Path) != "" {
 					continue // reported by validation
 				}
-				key := matchKey{strings.Join(hosts, ","), mt}
+				at := r.Field.Child("matches").Index(k)
+				if r.shortPath(k) {
+					at = r.Field.Child("path")
+				}
+				key := r.Kind + "\x00" + parent + "\x00" + strings.Join(hosts, ",") + "\x00" + mt.key()
 				if first, isDup := served[key]; isDup {
-					errs = append(errs, schema.Duplicate(r.Field.Child("path"), mt.Path, fmt.Sprintf("conflicts with %s: same hostnames, match and path", first)))
+					errs = append(errs, schema.Duplicate(at, mt.Path, fmt.Sprintf("conflicts with %s: same hostnames, match and path", first)))
 				} else {
 					served[key] = r.Field
 				}
-				if mt.Path == m.Health.Path {
-					errs = append(errs, field.Invalid(r.Field.Child("path"), mt.Path, fmt.Sprintf("shadows the health path %s (spec.health.path): the load balancer's probe would hit this app", m.Health.Path)))
+				if !r.Mesh && r.Kind == KindHTTPRoute && mt.Path == m.Health.Path && mt.unconditional() {
+					errs = append(errs, field.Invalid(at, mt.Path, fmt.Sprintf("shadows the health path %s (spec.health.path): the load balancer's probe would hit this app", m.Health.Path)))
 				}
 			}
 		}
 	}
 	return errs
+}
+
+// key identifies what a match matches: two equal keys on the same hostnames conflict.
+func (mt Match) key() string {
+	path, typ := mt.Path, mt.Type
+	if path == "" && mt.GRPCService == "" && mt.GRPCMethod == "" {
+		path, typ = "/", schema.MatchPathPrefix // Gateway API's default match
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s %s/%s", typ, path, mt.Method, mt.GRPCService, mt.GRPCMethod)
+	for _, part := range []map[string]string{mt.Headers, mt.QueryParams} {
+		b.WriteString(" |")
+		for _, k := range sortedKeys(part) {
+			fmt.Fprintf(&b, " %s=%s", strings.ToLower(k), part[k])
+		}
+	}
+	return b.String()
+}
+
+// unconditional: the match takes any request on its path (the load balancer's probe too).
+func (mt Match) unconditional() bool {
+	return len(mt.Headers) == 0 && len(mt.QueryParams) == 0 && (mt.Method == "" || mt.Method == "GET")
+}
+
+// shortPath reports whether match k of the route's rule came from the route's short
+// form path (reported at .path) rather than from matches[k].
+func (r *Route) shortPath(k int) bool { return r.short && k == 0 }
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // specRoutes are the routes of the spec, in spec order.

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -81,12 +82,31 @@ func (g *Gateway) Listener(name string) *Listener {
 	return nil
 }
 
-// TLSSecret is the HTTPS listener's certificate Secret, or nil without HTTPS.
-func (g *Gateway) TLSSecret() *SecretRef {
-	if l := g.Listener(ListenerHTTPS); l != nil {
-		return l.TLS
+// TLSSecrets are the certificate Secrets of the HTTPS listeners.
+func (g *Gateway) TLSSecrets() []SecretRef {
+	var out []SecretRef
+	for _, l := range g.Listeners {
+		if l.TLS != nil {
+			out = append(out, *l.TLS)
+		}
 	}
-	return nil
+	return out
+}
+
+// HTTPSPort is the port of the HTTPS listeners (0 without HTTPS).
+func (g *Gateway) HTTPSPort() int32 {
+	for _, l := range g.Listeners {
+		if l.HTTPS {
+			return l.Port
+		}
+	}
+	return 0
+}
+
+// hostLabel turns a hostname into a name part: "*.shop.example.com" -> "wildcard-shop-example-com".
+func hostLabel(h string) string {
+	h = strings.Replace(h, "*", "wildcard", 1)
+	return strings.ReplaceAll(h, ".", "-")
 }
 
 func gateway(p *schema.Platform, m *Model) Gateway {
@@ -110,7 +130,13 @@ func gateway(p *schema.Platform, m *Model) Gateway {
 	if h := sg.HTTP; h != nil {
 		g.Listeners = append(g.Listeners, Listener{Name: ListenerHTTP, Port: h.Port, Hostname: sg.Hostname})
 	}
-	if h := sg.HTTPS; h != nil {
+	if h := sg.HTTPS; h != nil && len(h.Certificates) > 0 {
+		// The gateway faces clients: one listener per hostname, chosen by SNI.
+		for _, c := range h.Certificates {
+			secret := SecretRef{Name: c.Secret, Namespace: or(c.Namespace, g.Namespace)}
+			g.Listeners = append(g.Listeners, Listener{Name: ListenerHTTPS + "-" + hostLabel(c.Hostname), Port: h.Port, HTTPS: true, Hostname: c.Hostname, TLS: &secret})
+		}
+	} else if h != nil {
 		secret := SecretRef{Name: or(h.CertificateSecret, g.Name+defaultSecretSuffix), Namespace: or(h.CertificateNamespace, g.Namespace)}
 		g.Listeners = append(g.Listeners, Listener{Name: ListenerHTTPS, Port: h.Port, HTTPS: true, Hostname: sg.Hostname, TLS: &secret})
 		if c := h.Certificate; c != nil {

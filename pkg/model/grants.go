@@ -29,9 +29,14 @@ type Grant struct {
 	ToNames       []string // sorted
 }
 
-// Name is the ReferenceGrant's object name.
+// Name is the ReferenceGrant's object name (allow-service-from-<ns>; GRPCRoutes get
+// their own grant, allow-service-from-<ns>-grpc, so HTTPRoute grants keep their names).
 func (g Grant) Name() string {
-	return fmt.Sprintf("allow-%s-from-%s", strings.ToLower(g.ToKind), g.FromNamespace)
+	n := fmt.Sprintf("allow-%s-from-%s", strings.ToLower(g.ToKind), g.FromNamespace)
+	if g.FromKind == KindGRPCRoute {
+		n += "-grpc"
+	}
+	return n
 }
 
 // grants returns one ReferenceGrant per (target namespace, source namespace, kind),
@@ -48,16 +53,16 @@ func grants(m *Model) []Grant {
 	}
 	for i := range m.Routes {
 		r := &m.Routes[i]
-		for _, rule := range r.Rules {
-			for _, b := range rule.Backends {
-				if r.CrossNamespace(b) {
-					add(key{b.Namespace, r.Namespace, KindHTTPRoute, KindService}, b.Service)
-				}
+		for _, b := range r.References() {
+			if r.CrossNamespace(b) {
+				add(key{b.Namespace, r.Namespace, r.Kind, KindService}, b.Service)
 			}
 		}
 	}
-	if s := m.Gateway.TLSSecret(); s != nil && s.Namespace != m.Gateway.Namespace {
-		add(key{s.Namespace, m.Gateway.Namespace, KindGateway, KindSecret}, s.Name)
+	for _, s := range m.Gateway.TLSSecrets() {
+		if s.Namespace != m.Gateway.Namespace {
+			add(key{s.Namespace, m.Gateway.Namespace, KindGateway, KindSecret}, s.Name)
+		}
 	}
 	out := make([]Grant, 0, len(names))
 	for k, set := range names {
@@ -69,7 +74,7 @@ func grants(m *Model) []Grant {
 		out = append(out, g)
 	}
 	slices.SortFunc(out, func(a, b Grant) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.ToKind, b.ToKind), cmp.Compare(a.FromNamespace, b.FromNamespace))
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.ToKind, b.ToKind), cmp.Compare(a.FromNamespace, b.FromNamespace), cmp.Compare(a.FromKind, b.FromKind))
 	})
 	return out
 }

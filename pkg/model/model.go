@@ -27,7 +27,8 @@ type Model struct {
 	Health      Health
 	Apps        []App   // by name, so no output depends on the spec's order
 	Routes      []Route // by namespace, then name
-	Grants      []Grant // by namespace, kind, source namespace
+	Grants      []Grant    // by namespace, kind, source namespace
+	Waypoints   []Waypoint // by namespace
 	Namespaces  []Namespace
 }
 
@@ -75,6 +76,7 @@ func Build(p *schema.Platform, env string) *Model {
 	m.Apps = apps(s, m)
 	m.Routes = routes(s, m)
 	m.Grants = grants(m)
+	m.Waypoints = waypoints(s, m)
 	m.Namespaces = namespaces(m)
 	return m
 }

@@ -20,7 +20,8 @@ const (
 type Namespace struct {
 	Name        string
 	PodSecurity schema.PodSecurityLevel // the lowest level any of its apps needs
-	HasRoutes   bool                    // holds HTTPRoutes: may attach to the gateway
+	HasRoutes   bool                    // holds routes that attach to the gateway
+	Waypoint    *Waypoint               // its Services' mesh traffic goes through this waypoint
 	HasApps     bool                    // holds apps: gets the gateway-only AuthorizationPolicy
 	IsGateway   bool
 	// Managed namespaces are created and labelled by krm-gen; the others (backend or
@@ -48,7 +49,7 @@ func namespaces(m *Model) []Namespace {
 	// The gateway's namespace is labelled ambient like the others: istiod marks the
 	// gateway pods istio.io/dataplane-mode=none, so ztunnel does not capture them.
 	managed(m.Gateway.Namespace).IsGateway = true
-	if s := m.Gateway.TLSSecret(); s != nil {
+	for _, s := range m.Gateway.TLSSecrets() {
 		get(s.Namespace)
 	}
 	for _, a := range m.Apps {
@@ -58,12 +59,14 @@ func namespaces(m *Model) []Namespace {
 	}
 	for i := range m.Routes {
 		r := &m.Routes[i]
-		managed(r.Namespace).HasRoutes = true
-		for _, rule := range r.Rules {
-			for _, b := range rule.Backends {
-				get(b.Namespace)
-			}
+		ns := managed(r.Namespace)
+		ns.HasRoutes = ns.HasRoutes || !r.Mesh
+		for _, b := range r.References() {
+			get(b.Namespace)
 		}
+	}
+	for i := range m.Waypoints {
+		managed(m.Waypoints[i].Namespace).Waypoint = &m.Waypoints[i]
 	}
 	out := make([]Namespace, 0, len(byName))
 	for _, ns := range byName {
@@ -89,6 +92,9 @@ func namespaceLabels(m *Model, ns *Namespace) map[string]string {
 	}
 	if ns.HasRoutes {
 		l[LabelGatewayAccess] = m.Gateway.Name
+	}
+	if ns.Waypoint != nil {
+		l[LabelUseWaypoint] = ns.Waypoint.Name
 	}
 	if ns.IsGateway && m.Provider == schema.ProviderEKS {
 		// The LB controller registers pod IPs; readiness gates keep rollouts safe.

@@ -1,18 +1,13 @@
 package render
 
 import (
-	"fmt"
+	"slices"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/krm-gen/krm-gen/internal/manifest"
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
@@ -24,9 +19,6 @@ const (
 	annotationAzureILB    = "service.beta.kubernetes.io/azure-load-balancer-internal"
 	istioStatusPort       = "15021"
 	istioReadinessPath    = "/healthz/ready"
-	labelGatewayName      = "gateway.networking.k8s.io/gateway-name"
-	istioProxyContainer   = "istio-proxy"
-	syncWaveBeforeGateway = "-1"
 )
 
 func gateway(m *model.Model, t *Tree) error {
@@ -55,8 +47,18 @@ func allowedRoutes(m *model.Model) *gwv1.AllowedRoutes {
 			From:     &from,
 			Selector: &metav1LabelSelector{MatchLabels: map[string]string{model.LabelGatewayAccess: m.Gateway.Name}},
 		},
-		Kinds: []gwv1.RouteGroupKind{{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: model.KindHTTPRoute}},
+		Kinds: routeKinds(m),
 	}
+}
+
+// routeKinds are the route kinds the listeners admit: HTTPRoute, and GRPCRoute when the
+// platform has gRPC routes.
+func routeKinds(m *model.Model) []gwv1.RouteGroupKind {
+	kinds := []gwv1.RouteGroupKind{{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: model.KindHTTPRoute}}
+	if slices.ContainsFunc(m.Routes, func(r model.Route) bool { return r.Kind == model.KindGRPCRoute }) {
+		kinds = append(kinds, gwv1.RouteGroupKind{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: model.KindGRPCRoute})
+	}
+	return kinds
 }
 
 func gatewayObj(m *model.Model) *gwv1.Gateway {
@@ -94,83 +96,14 @@ func gatewayObj(m *model.Model) *gwv1.Gateway {
 	return obj
 }
 
-// gatewayParameters is the ConfigMap Istio reads through infrastructure.parametersRef:
-// each key is a strategic-merge patch for one object Istio generates for the Gateway.
+// gatewayParameters is the gateway's parametersRef ConfigMap.
 func gatewayParameters(m *model.Model) (*corev1.ConfigMap, error) {
 	g := m.Gateway
-	data := map[string]string{}
-	put := func(key string, obj any) error {
-		s, err := manifest.Patch(obj)
-		if err != nil {
-			return fmt.Errorf("gateway parameters %s: %w", key, err)
-		}
-		data[key] = s
-		return nil
-	}
-	if err := put("deployment", gatewayDeploymentPatch(m)); err != nil {
-		return nil, err
-	}
-	if svc := gatewayServicePatch(m); svc != nil {
-		if err := put("service", svc); err != nil {
-			return nil, err
-		}
-	}
-	if g.Replicas > 1 {
-		if err := put("podDisruptionBudget", &policyv1.PodDisruptionBudget{
-			Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: ptr(intstr.FromInt32(1))},
-		}); err != nil {
-			return nil, err
-		}
-	}
-	if g.MaxReplicas > 0 {
-		if err := put("horizontalPodAutoscaler", &autoscalingv2.HorizontalPodAutoscaler{
-			Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
-				MinReplicas: ptr(g.Replicas),
-				MaxReplicas: g.MaxReplicas,
-				Metrics: []autoscalingv2.MetricSpec{{
-					Type: autoscalingv2.ResourceMetricSourceType,
-					Resource: &autoscalingv2.ResourceMetricSource{
-						Name:   corev1.ResourceCPU,
-						Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr(int32(80))},
-					},
-				}},
-			},
-		}); err != nil {
-			return nil, err
-		}
-	}
-	cm := &corev1.ConfigMap{
-		TypeMeta:   typeMeta("v1", "ConfigMap"),
-		ObjectMeta: meta(m, g.ParamsName, g.Namespace, nil),
-		Data:       data,
-	}
-	// The ConfigMap must exist before the Gateway that references it.
-	cm.Annotations = map[string]string{"argocd.argoproj.io/sync-wave": syncWaveBeforeGateway}
-	return cm, nil
-}
-
-func gatewayDeploymentPatch(m *model.Model) *appsv1.Deployment {
-	g := m.Gateway
-	spec := corev1.PodSpec{
-		NodeSelector: g.Placement.NodeSelector,
-		Tolerations:  g.Placement.Tolerations,
-		SecurityContext: &corev1.PodSecurityContext{
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
-		Containers: []corev1.Container{{Name: istioProxyContainer, Resources: g.Resources}},
-	}
-	if g.Replicas > 1 {
-		spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
-			MaxSkew: 1, TopologyKey: corev1.LabelTopologyZone, WhenUnsatisfiable: corev1.ScheduleAnyway,
-			LabelSelector: &metav1LabelSelector{MatchLabels: map[string]string{labelGatewayName: g.Name}},
-		}}
-	}
-	d := &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: spec}}}
-	if g.MaxReplicas == 0 {
-		// With an HPA, the HPA owns the replica count: istiod would reset it otherwise.
-		d.Spec.Replicas = ptr(g.Replicas)
-	}
-	return d
+	return parameters(m, proxy{
+		gateway: g.Name, namespace: g.Namespace, configMap: g.ParamsName,
+		placement: g.Placement, replicas: g.Replicas, maxReplicas: g.MaxReplicas, resources: g.Resources,
+		service: gatewayServicePatch(m),
+	})
 }
 
 // gatewayServicePatch is the provider's Service settings, or nil when Istio's defaults fit.
@@ -237,10 +170,8 @@ type serviceRef struct {
 func targetGroupBinding(m *model.Model) *targetGroupBindingObj {
 	g := m.Gateway
 	// The ALB's target port: the HTTPS listener's, else the HTTP one's.
-	port := int32(443)
-	if l := g.Listener(model.ListenerHTTPS); l != nil {
-		port = l.Port
-	} else if l := g.Listener(model.ListenerHTTP); l != nil {
+	port := g.HTTPSPort()
+	if l := g.Listener(model.ListenerHTTP); port == 0 && l != nil {
 		port = l.Port
 	}
 	om := meta(m, g.Name, g.Namespace, nil)

@@ -78,6 +78,14 @@ func TestSecureDefaults(t *testing.T) {
 						t.Errorf("%s: Application %s uses project %q", res.Path, o.Name, o.Spec.Project)
 					}
 				case *gwv1.Gateway:
+					if o.Spec.GatewayClassName == model.WaypointClassName {
+						// A waypoint's listener takes no routes from other namespaces
+						// (allowedRoutes defaults to Same); GAMMA routes attach to Services.
+						if len(o.Spec.Listeners) != 1 || o.Spec.Listeners[0].AllowedRoutes != nil {
+							t.Errorf("%s: waypoint %s: want one listener with the default allowedRoutes", res.Path, o.Name)
+						}
+						continue
+					}
 					for _, l := range o.Spec.Listeners {
 						ar := l.AllowedRoutes
 						if ar == nil || ar.Namespaces == nil || ar.Namespaces.From == nil || *ar.Namespaces.From != gwv1.NamespacesFromSelector || ar.Namespaces.Selector == nil {
@@ -182,17 +190,50 @@ func TestReferenceGrantsExactlyWhereNeeded(t *testing.T) {
 			for _, a := range spec.Apps {
 				appNS[a.Name] = a.Namespace
 			}
-			for _, rt := range spec.Routes {
-				svc, ns := rt.App, appNS[rt.App]
-				if rt.Backend != nil {
-					svc, ns = rt.Backend.Service, rt.Backend.Namespace
+			appSvc := map[string]string{}
+			for _, a := range spec.Apps {
+				appSvc[a.Name] = a.Name
+				if a.Service != nil && a.Service.Name != "" {
+					appSvc[a.Name] = a.Service.Name
 				}
-				if ns != rt.Namespace {
-					want[ns+"/"+rt.Namespace+"/Service/"+svc] = true
+			}
+			// wantRef records a route in namespace from referring to an app or a Service.
+			wantRef := func(from, app, svc, ns string) {
+				if app != "" {
+					svc, ns = appSvc[app], appNS[app]
+				}
+				if ns != from {
+					want[ns+"/"+from+"/Service/"+svc] = true
+				}
+			}
+			for _, rt := range spec.Routes {
+				switch {
+				case rt.App != "":
+					wantRef(rt.Namespace, rt.App, "", "")
+				case rt.Backend != nil:
+					wantRef(rt.Namespace, "", rt.Backend.Service, rt.Backend.Namespace)
+				}
+				for _, b := range rt.Backends {
+					wantRef(rt.Namespace, b.App, b.Service, b.Namespace)
+				}
+				if m := rt.Mirror; m != nil {
+					wantRef(rt.Namespace, m.App, m.Service, m.Namespace)
+				}
+			}
+			for _, rt := range spec.MeshRoutes {
+				for _, b := range rt.Backends {
+					wantRef(rt.Service.Namespace, b.App, b.Service, b.Namespace)
 				}
 			}
 			if h := spec.Gateway.HTTPS; h != nil && h.CertificateNamespace != "" && h.CertificateNamespace != spec.Gateway.Namespace {
 				want[h.CertificateNamespace+"/"+spec.Gateway.Namespace+"/Secret/"+h.CertificateSecret] = true
+			}
+			if h := spec.Gateway.HTTPS; h != nil {
+				for _, c := range h.Certificates {
+					if c.Namespace != "" && c.Namespace != spec.Gateway.Namespace {
+						want[c.Namespace+"/"+spec.Gateway.Namespace+"/Secret/"+c.Secret] = true
+					}
+				}
 			}
 			for k := range want {
 				if !granted[k] {

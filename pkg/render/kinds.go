@@ -41,6 +41,7 @@ func knownKinds() []kindInfo {
 		n("policy", "PodDisruptionBudget"),
 		n("gateway.networking.k8s.io", "Gateway"),
 		n("gateway.networking.k8s.io", "HTTPRoute"),
+		n("gateway.networking.k8s.io", "GRPCRoute"),
 		n("gateway.networking.k8s.io", "ReferenceGrant"),
 		n("cert-manager.io", "Certificate"),
 		c("cert-manager.io", "ClusterIssuer"),

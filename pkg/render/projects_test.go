@@ -15,7 +15,7 @@ import (
 // namespacedKinds are the kinds the trees hold that are namespaced; a kind in neither
 // this list nor clusterKinds fails the test (its scope must be known to check it).
 var (
-	namespacedKinds = []string{"ConfigMap", "Service", "ServiceAccount", "Deployment", "Gateway", "HTTPRoute",
+	namespacedKinds = []string{"ConfigMap", "Service", "ServiceAccount", "Deployment", "Gateway", "HTTPRoute", "GRPCRoute",
 		"ReferenceGrant", "Certificate", "TargetGroupBinding", "PeerAuthentication", "AuthorizationPolicy",
 		"Application", "AppProject"}
 	clusterKinds = []string{"Namespace", "ClusterIssuer"}

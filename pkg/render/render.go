@@ -50,7 +50,7 @@ func Render(m *model.Model) (*Tree, error) {
 	t := &Tree{installs: map[string]installs{}}
 	// projects comes last: it derives the AppProjects from everything else.
 	steps := []func(*model.Model, *Tree) error{
-		argoCD, namespaces, gateway, security, routes, workloads, terraform, projects,
+		argoCD, namespaces, gateway, waypoints, security, routes, workloads, terraform, projects,
 	}
 	for _, step := range steps {
 		if err := step(m, t); err != nil {

@@ -4,14 +4,18 @@ import (
 	apisecurity "istio.io/api/security/v1"
 	apitype "istio.io/api/type/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
 // security renders ambient zero-trust policy: mesh-wide mTLS; in every namespace with
-// rendered workloads an L4 ALLOW policy for the gateway's identity and the namespace's
-// own workloads; and per app, a policy for the extra callers the spec names.
+// apps an L4 ALLOW policy for the gateway's identity and the namespace's own workloads
+// (enforced by ztunnel); per app, a policy for the extra callers the spec names. In a
+// namespace with a waypoint, mesh traffic to its Services arrives with the waypoint's
+// identity, so ztunnel admits the waypoint and the caller checks move to the waypoint
+// (policies with targetRefs): there, L7 rules (paths, methods) are enforced too.
 func security(m *model.Model, t *Tree) error {
 	mode := apisecurity.PeerAuthentication_MutualTLS_STRICT
 	if m.MTLS == schema.MTLSPermissive {
@@ -28,7 +32,10 @@ func security(m *model.Model, t *Tree) error {
 		if !ns.HasApps {
 			continue
 		}
-		t.add(securityFile(ns.Name), authorizationPolicy(m, ns.Name))
+		t.add(securityFile(ns.Name), authorizationPolicy(m, ns))
+		if ns.Waypoint != nil {
+			t.add(securityFile(ns.Name), waypointPolicy(m, ns))
+		}
 	}
 	for _, a := range m.Apps {
 		if len(a.AllowFrom) > 0 {
@@ -41,28 +48,49 @@ func security(m *model.Model, t *Tree) error {
 // securityFile holds a namespace's Istio security policies.
 func securityFile(ns string) string { return DirSecurity + "/" + ns + ".yaml" }
 
-func authorizationPolicy(m *model.Model, ns string) *securityv1.AuthorizationPolicy {
+func policy(m *model.Model, name, ns string, extra map[string]string) *securityv1.AuthorizationPolicy {
 	ap := &securityv1.AuthorizationPolicy{
 		TypeMeta:   typeMeta(securityv1.SchemeGroupVersion.String(), "AuthorizationPolicy"),
-		ObjectMeta: meta(m, "allow-gateway", ns, nil),
+		ObjectMeta: meta(m, name, ns, extra),
 	}
 	ap.Spec.Action = apisecurity.AuthorizationPolicy_ALLOW
+	return ap
+}
+
+// authorizationPolicy is the namespace's ztunnel (L4) policy.
+func authorizationPolicy(m *model.Model, ns model.Namespace) *securityv1.AuthorizationPolicy {
+	ap := policy(m, "allow-gateway", ns.Name, nil)
 	ap.Spec.Rules = []*apisecurity.Rule{
 		from(&apisecurity.Source{Principals: []string{m.Gateway.Principal}}),
-		from(&apisecurity.Source{Namespaces: []string{ns}}),
+		from(&apisecurity.Source{Namespaces: []string{ns.Name}}),
+	}
+	if w := ns.Waypoint; w != nil {
+		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: []string{w.Principal}}))
 	}
 	return ap
 }
 
+// waypointPolicy admits the namespace's own workloads at its waypoint (where ztunnel
+// now sees the waypoint instead of them); apps' callers are added per app.
+func waypointPolicy(m *model.Model, ns model.Namespace) *securityv1.AuthorizationPolicy {
+	ap := policy(m, "allow-namespace-at-waypoint", ns.Name, nil)
+	ap.Spec.TargetRefs = []*apitype.PolicyTargetReference{{Group: gwv1.GroupName, Kind: model.KindGateway, Name: ns.Waypoint.Name}}
+	ap.Spec.Rules = []*apisecurity.Rule{from(&apisecurity.Source{Namespaces: []string{ns.Name}})}
+	return ap
+}
+
 // appCallersPolicy lets the extra sources an app names reach that app only: one
-// rule per source, whose fields must all match.
+// rule per source, whose fields must all match. At ztunnel it selects the app's pods;
+// behind a waypoint it targets the app's Service, and a source's paths and methods
+// become the rule's operation.
 func appCallersPolicy(m *model.Model, a model.App) *securityv1.AuthorizationPolicy {
-	ap := &securityv1.AuthorizationPolicy{
-		TypeMeta:   typeMeta(securityv1.SchemeGroupVersion.String(), "AuthorizationPolicy"),
-		ObjectMeta: meta(m, "allow-"+a.Name+"-callers", a.Namespace, map[string]string{model.LabelName: a.Name}),
+	ap := policy(m, "allow-"+a.Name+"-callers", a.Namespace, map[string]string{model.LabelName: a.Name})
+	waypoint := m.Waypoint(a.Namespace) != nil
+	if waypoint {
+		ap.Spec.TargetRefs = []*apitype.PolicyTargetReference{{Group: "", Kind: model.KindService, Name: a.Service.Name}}
+	} else {
+		ap.Spec.Selector = &apitype.WorkloadSelector{MatchLabels: a.PodSelector}
 	}
-	ap.Spec.Selector = &apitype.WorkloadSelector{MatchLabels: a.PodSelector}
-	ap.Spec.Action = apisecurity.AuthorizationPolicy_ALLOW
 	for _, s := range a.AllowFrom {
 		src := &apisecurity.Source{IpBlocks: s.IPBlocks}
 		switch {
@@ -71,7 +99,11 @@ func appCallersPolicy(m *model.Model, a model.App) *securityv1.AuthorizationPoli
 		case s.Namespace != "":
 			src.Namespaces = []string{s.Namespace}
 		}
-		ap.Spec.Rules = append(ap.Spec.Rules, from(src))
+		rule := from(src)
+		if waypoint && (len(s.Paths) > 0 || len(s.Methods) > 0) {
+			rule.To = []*apisecurity.Rule_To{{Operation: &apisecurity.Operation{Paths: s.Paths, Methods: s.Methods}}}
+		}
+		ap.Spec.Rules = append(ap.Spec.Rules, rule)
 	}
 	return ap
 }

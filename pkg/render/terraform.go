@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/schema"
@@ -65,8 +66,10 @@ type tfPrivateIP struct {
 }
 
 type tfALB struct {
-	CertificateARN string `json:"certificate_arn"`
-	WAFACLARN      string `json:"waf_acl_arn"`
+	CertificateARN       string   `json:"certificate_arn"`
+	WAFACLARN            string   `json:"waf_acl_arn"`
+	ExtraCertificateARNs []string `json:"extra_certificate_arns,omitempty"`  // SNI at the ALB
+	TargetProtocol       string   `json:"target_protocol_version,omitempty"` // HTTP2 when any route is gRPC
 }
 
 func terraform(m *model.Model, t *Tree) error {
@@ -106,7 +109,10 @@ func terraform(m *model.Model, t *Tree) error {
 		v.LoadBalancer.NLBPrivateIPs = append(v.LoadBalancer.NLBPrivateIPs, tfPrivateIP(ip))
 	}
 	if a := lb.ALB; a != nil {
-		v.ALB = tfALB{CertificateARN: a.CertificateARN, WAFACLARN: a.WAFACLARN}
+		v.ALB = tfALB{CertificateARN: a.CertificateARN, WAFACLARN: a.WAFACLARN, ExtraCertificateARNs: a.ExtraCertificateARNs}
+	}
+	if slices.ContainsFunc(m.Routes, func(r model.Route) bool { return r.Kind == model.KindGRPCRoute }) {
+		v.ALB.TargetProtocol = "HTTP2" // the ALB must speak HTTP/2 to the gateway to carry gRPC
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

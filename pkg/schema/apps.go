@@ -133,13 +133,15 @@ type GroupKind struct {
 	Kind  string `json:"kind"`
 }
 
-// Source is an extra caller allowed by an app namespace's AuthorizationPolicy (L4 only).
+// Source is an extra caller allowed by an app's AuthorizationPolicy: L4 (namespace,
+// serviceAccount, ipBlocks), optionally narrowed to L7 paths and methods, which the
+// namespace's waypoint enforces (ztunnel alone enforces L4 only).
 type Source struct {
 	Namespace      string   `json:"namespace,omitempty"`
 	ServiceAccount string   `json:"serviceAccount,omitempty" jsonschema:"description=Service account in namespace (needs namespace)"`
 	IPBlocks       []string `json:"ipBlocks,omitempty"`
-	Paths          []string `json:"paths,omitempty" jsonschema:"description=Rejected: HTTP fields need a waypoint"`
-	Methods        []string `json:"methods,omitempty" jsonschema:"description=Rejected: HTTP fields need a waypoint"`
+	Paths          []string `json:"paths,omitempty" jsonschema:"description=L7: request paths allowed (/api, /api/*, */info); the namespace gets a waypoint that enforces them"`
+	Methods        []string `json:"methods,omitempty" jsonschema:"description=L7: request methods allowed (GET, POST, ...); enforced by the namespace's waypoint"`
 }
 
 // Inline reports whether krm-gen renders the app's pods (no helm or git source).

@@ -81,16 +81,76 @@ func (p *Platform) Default() {
 	}
 	for i := range s.Routes {
 		r := &s.Routes[i]
-		r.Match = or(r.Match, MatchPathPrefix)
+		r.Protocol = or(r.Protocol, RouteHTTP)
+		if r.Path != "" || len(r.Matches) == 0 {
+			r.Match = or(r.Match, MatchPathPrefix)
+		}
 		if r.Namespace == "" {
-			if r.Backend != nil {
+			switch {
+			case r.Backend != nil:
 				r.Namespace = r.Backend.Namespace
-			} else {
+			case r.App != "":
 				r.Namespace = appNS[r.App]
+			case len(r.Backends) > 0 && r.Backends[0].App != "":
+				r.Namespace = appNS[r.Backends[0].App]
+			case len(r.Backends) > 0:
+				r.Namespace = r.Backends[0].Namespace
 			}
 		}
-		r.Name = or(r.Name, RouteNameFromPath(r.Path))
+		r.Name = or(r.Name, RouteName(*r))
+		r.Rule.defaults(r.Namespace, appNS)
 	}
+	for i := range s.MeshRoutes {
+		r := &s.MeshRoutes[i]
+		r.Rule.defaults(r.Service.Namespace, appNS)
+	}
+	if s.Waypoints.Replicas == 0 {
+		s.Waypoints.Replicas = 2
+	}
+}
+
+// defaults fills a rule's matches and backends: path matches are prefixes, a backend's
+// namespace is its app's or the route's, its weight 1.
+func (r *Rule) defaults(ns string, appNS map[string]string) {
+	for j := range r.Matches {
+		if m := &r.Matches[j]; m.Path != "" {
+			m.Match = or(m.Match, MatchPathPrefix)
+		}
+	}
+	for j := range r.Backends {
+		b := &r.Backends[j]
+		if b.Namespace == "" {
+			if b.App != "" {
+				b.Namespace = appNS[b.App]
+			} else {
+				b.Namespace = ns
+			}
+		}
+		if b.Weight == nil {
+			one := int32(1)
+			b.Weight = &one
+		}
+	}
+	if m := r.Mirror; m != nil && m.Namespace == "" {
+		if m.App != "" {
+			m.Namespace = appNS[m.App]
+		} else {
+			m.Namespace = ns
+		}
+	}
+}
+
+// RouteName is a route's default name: from its first path ("/api/users" ->
+// "api-users"), or a gRPC route's first service ("shop.v1.Cart" -> "shop-v1-cart").
+func RouteName(r Route) string {
+	p := r.Path
+	if p == "" && len(r.Matches) > 0 {
+		p = r.Matches[0].Path
+		if g := r.Matches[0].GRPC; p == "" && g != nil {
+			p = g.Service + "/" + g.Method
+		}
+	}
+	return RouteNameFromPath(p)
 }
 
 var nonAlnum = regexp.MustCompile(`[^a-z0-9]+`)

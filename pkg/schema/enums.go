@@ -122,6 +122,26 @@ func (p PortProtocol) AppProtocol() string {
 	return "http"
 }
 
+// RouteProtocol is the kind of route a spec route is.
+type RouteProtocol string
+
+// Route protocols.
+const (
+	RouteHTTP RouteProtocol = "HTTP"
+	RouteGRPC RouteProtocol = "GRPC"
+)
+
+// Values lists the route protocols.
+func (RouteProtocol) Values() []RouteProtocol { return []RouteProtocol{RouteHTTP, RouteGRPC} }
+
+// HTTPMethod is an HTTP request method a route matches.
+type HTTPMethod string
+
+// Values lists the methods (Gateway API HTTPRouteMatch.method).
+func (HTTPMethod) Values() []HTTPMethod {
+	return []HTTPMethod{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+}
+
 // TaintEffect is a Kubernetes taint effect.
 type TaintEffect string
 

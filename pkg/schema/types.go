@@ -36,7 +36,9 @@ type Spec struct {
 	Health       Health                 `json:"health,omitempty"`
 	Security     Security               `json:"security,omitempty"`
 	Apps         []App                  `json:"apps,omitempty"`
-	Routes       []Route                `json:"routes,omitempty"`
+	Routes       []Route                `json:"routes,omitempty" jsonschema:"description=North-south: HTTPRoutes and GRPCRoutes on the gateway"`
+	MeshRoutes   []MeshRoute            `json:"meshRoutes,omitempty" jsonschema:"description=East-west: HTTPRoutes whose parent is a Service, served by its namespace's waypoint"`
+	Waypoints    Waypoints              `json:"waypoints,omitempty" jsonschema:"description=The waypoints krm-gen adds to namespaces that need L7 in the mesh"`
 	Environments map[string]Environment `json:"environments,omitempty" jsonschema:"description=Per-environment overrides; each renders into its own folder with its own root app"`
 }
 
@@ -113,6 +115,15 @@ type HTTPSListener struct {
 	CertificateSecret    string       `json:"certificateSecret,omitempty" jsonschema:"description=kubernetes.io/tls Secret holding the certificate (default <gateway>-tls)"`
 	CertificateNamespace string       `json:"certificateNamespace,omitempty" jsonschema:"description=Namespace of the Secret (default: the gateway's); another namespace gets a ReferenceGrant"`
 	Certificate          *Certificate `json:"certificate,omitempty"`
+	// Certificates: one listener per hostname, for a gateway that faces clients itself.
+	Certificates []ListenerCertificate `json:"certificates,omitempty" jsonschema:"description=Where the gateway faces clients (aks; eks with an internet-facing NLB): one HTTPS listener per hostname with its own certificate, chosen by SNI"`
+}
+
+// ListenerCertificate is an HTTPS listener for one hostname and its certificate.
+type ListenerCertificate struct {
+	Hostname  string `json:"hostname"`
+	Secret    string `json:"secret" jsonschema:"description=kubernetes.io/tls Secret of the certificate"`
+	Namespace string `json:"namespace,omitempty" jsonschema:"description=The Secret's namespace (default: the gateway's); another namespace gets a ReferenceGrant"`
 }
 
 // IssuerSelfSigned is the Certificate.Issuer value asking for a self-signed ClusterIssuer.
@@ -142,8 +153,9 @@ type PrivateIP struct {
 
 // ALB holds the public ALB settings Terraform needs.
 type ALB struct {
-	CertificateARN string `json:"certificateARN,omitempty"`
-	WAFACLARN      string `json:"wafACLARN,omitempty"`
+	CertificateARN       string   `json:"certificateARN,omitempty" jsonschema:"description=The HTTPS listener's default certificate (ACM)"`
+	ExtraCertificateARNs []string `json:"extraCertificateARNs,omitempty" jsonschema:"description=More public certificates on the ALB's listener, chosen by SNI (the ALB terminates the clients' TLS)"`
+	WAFACLARN            string   `json:"wafACLARN,omitempty"`
 }
 
 // Infrastructure is copied to Gateway.spec.infrastructure (metadata only).
@@ -169,25 +181,6 @@ type Health struct {
 // Security holds mesh-wide zero-trust settings.
 type Security struct {
 	MTLS MTLSMode `json:"mtls,omitempty" jsonschema:"description=Mesh-wide PeerAuthentication mode (default STRICT)"`
-}
-
-// Route sends a path on the gateway to an app or an existing Service.
-type Route struct {
-	Name      string    `json:"name,omitempty" jsonschema:"description=HTTPRoute name (default derived from the path)"`
-	Path      string    `json:"path"`
-	Match     PathMatch `json:"match,omitempty"`
-	Hostnames []string  `json:"hostnames,omitempty"`
-	Namespace string    `json:"namespace,omitempty" jsonschema:"description=Namespace of the HTTPRoute (default: the backend's)"`
-	Rewrite   string    `json:"rewrite,omitempty" jsonschema:"description=Replace the matched path prefix with this before forwarding"`
-	App       string    `json:"app,omitempty"`
-	Backend   *Backend  `json:"backend,omitempty"`
-}
-
-// Backend is an existing Service a route forwards to.
-type Backend struct {
-	Service   string `json:"service"`
-	Namespace string `json:"namespace"`
-	Port      int32  `json:"port"`
 }
 
 // Environment overrides parts of the spec for one environment (dev, prod, ...).

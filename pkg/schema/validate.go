@@ -91,6 +91,8 @@ func (v *validator) platform() {
 	}
 	v.apps(spec.Child("apps"))
 	v.routes(spec.Child("routes"))
+	v.meshRoutes(spec.Child("meshRoutes"))
+	v.waypoints(spec.Child("waypoints"))
 	v.environments(spec.Child("environments"))
 }
 
@@ -338,6 +340,7 @@ func (v *validator) gateway(fp *field.Path) {
 				v.hostname(cp.Child("dnsNames").Index(i), d)
 			}
 		}
+		v.listenerCertificates(hp, g)
 	}
 	v.loadBalancer(fp.Child("loadBalancer"), g.LoadBalancer)
 	if in := g.Infrastructure; in != nil {
@@ -439,6 +442,55 @@ func (v *validator) loadBalancer(fp *field.Path, lb LoadBalancer) {
 		if a.WAFACLARN != "" && !arnPattern.MatchString(a.WAFACLARN) {
 			v.add(field.Invalid(fp.Child("alb", "wafACLARN"), a.WAFACLARN, "must be a WAFv2 web ACL ARN"))
 		}
+		seen := map[string]int{}
+		for i, arn := range a.ExtraCertificateARNs {
+			ap := fp.Child("alb", "extraCertificateARNs").Index(i)
+			if !arnPattern.MatchString(arn) {
+				v.add(field.Invalid(ap, arn, "must be an ACM certificate ARN"))
+			}
+			if j, isDup := seen[arn]; isDup || arn == a.CertificateARN {
+				v.add(Duplicate(ap, arn, fmt.Sprintf("already the listener's certificate (certificateARN or extraCertificateARNs[%d])", j)))
+			}
+			seen[arn] = i
+		}
+		if len(a.ExtraCertificateARNs) > 0 && a.CertificateARN == "" {
+			v.add(field.Required(fp.Child("alb", "certificateARN"), "the listener's default certificate, which extraCertificateARNs add to"))
+		}
+	}
+}
+
+// listenerCertificates checks the per-hostname HTTPS listeners: only where the gateway
+// itself faces clients, since the ALB opens TLS to its targets without SNI.
+func (v *validator) listenerCertificates(hp *field.Path, g Gateway) {
+	h := g.HTTPS
+	if len(h.Certificates) == 0 {
+		return
+	}
+	cp := hp.Child("certificates")
+	switch {
+	case v.p.Spec.Provider == ProviderEKS && (g.LoadBalancer.Scheme != SchemeInternetFacing || g.LoadBalancer.Mode == ModeTargetGroupBinding):
+		v.add(field.Forbidden(cp, "behind the ALB one gateway certificate serves every hostname: the ALB opens TLS to its targets without SNI, so a listener per hostname would never be chosen; put the public certificates on the ALB (loadBalancer.alb.extraCertificateARNs)"))
+	case h.CertificateSecret != "" || h.CertificateNamespace != "":
+		v.add(field.Forbidden(cp, "certificates replaces certificateSecret and certificateNamespace: each listener names its own Secret"))
+	case h.Certificate != nil:
+		v.add(field.Forbidden(cp, "certificates and certificate (cert-manager) exclude each other"))
+	case g.Hostname != "":
+		v.add(field.Forbidden(cp, "each certificate's listener has its own hostname: remove spec.gateway.hostname"))
+	}
+	seen := map[string]int{}
+	for i, c := range h.Certificates {
+		ip := cp.Index(i)
+		v.hostname(ip.Child("hostname"), c.Hostname)
+		if j, isDup := seen[c.Hostname]; isDup {
+			v.add(Duplicate(ip.Child("hostname"), c.Hostname, fmt.Sprintf("already served by certificates[%d]", j)))
+		}
+		seen[c.Hostname] = i
+		for _, msg := range validation.IsDNS1123Subdomain(c.Secret) {
+			v.add(field.Invalid(ip.Child("secret"), c.Secret, "must be a Secret name: "+msg))
+		}
+		if c.Namespace != "" && c.Namespace != g.Namespace {
+			v.namespace(ip.Child("namespace"), c.Namespace)
+		}
 	}
 }
 
@@ -467,9 +519,9 @@ func (v *validator) hostname(fp *field.Path, h string) {
 	}
 }
 
-// hostnamesIntersect reports whether a listener hostname and a route hostname can
+// HostnamesIntersect reports whether a listener hostname and a route hostname can
 // match the same host (Gateway API: exact, or one side a wildcard covering the other).
-func hostnamesIntersect(a, b string) bool {
+func HostnamesIntersect(a, b string) bool {
 	covers := func(w, h string) bool {
 		return strings.HasPrefix(w, "*.") && strings.HasSuffix(h, w[1:]) && len(h) > len(w)-1
 	}
@@ -585,7 +637,18 @@ func (v *validator) absPath(fp *field.Path, p string) bool {
 
 func (v *validator) source(fp *field.Path, s Source) {
 	if len(s.Paths) > 0 || len(s.Methods) > 0 {
-		v.add(field.Forbidden(fp, "paths and methods are HTTP fields: without a waypoint ztunnel enforces L4 only and drops the whole ALLOW rule, which silently denies all traffic; allow by namespace, serviceAccount or ipBlocks"))
+		if v.p.Spec.Waypoints.Disabled {
+			v.add(field.Forbidden(fp, "paths and methods are HTTP fields: without a waypoint (spec.waypoints.disabled) ztunnel enforces L4 only and drops the whole ALLOW rule, which silently denies all traffic; allow by namespace, serviceAccount or ipBlocks"))
+		}
+		for i, p := range s.Paths {
+			// Istio path rules: exact, or one * as a prefix or suffix.
+			if trimmed := strings.TrimSuffix(strings.TrimPrefix(p, "*"), "*"); p == "" || strings.Contains(trimmed, "*") || (!strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "*")) {
+				v.add(field.Invalid(fp.Child("paths").Index(i), p, "must be a path (/api), a prefix (/api/*) or a suffix (*/info)"))
+			}
+		}
+		for i, m := range s.Methods {
+			v.enum(checkEnum(HTTPMethod(m), fp.Child("methods").Index(i)))
+		}
 	}
 	if s.Namespace == "" && len(s.IPBlocks) == 0 {
 		v.add(field.Required(fp.Child("namespace"), "a source needs a namespace (optionally with serviceAccount) or ipBlocks"))
@@ -605,60 +668,6 @@ func (v *validator) source(fp *field.Path, s Source) {
 		if _, err := netip.ParsePrefix(b); err != nil {
 			if _, err := netip.ParseAddr(b); err != nil {
 				v.add(field.Invalid(fp.Child("ipBlocks").Index(i), b, "must be an IP address or CIDR"))
-			}
-		}
-	}
-}
-
-func (v *validator) routes(fp *field.Path) {
-	s := &v.p.Spec
-	apps := map[string]bool{}
-	portless := map[string]int{} // external apps without a Service port, by name: their index
-	for i, a := range s.Apps {
-		apps[a.Name] = true
-		if !a.Inline() && (a.Service == nil || a.Service.Port == 0) {
-			portless[a.Name] = i
-		}
-	}
-	// Names, conflicts and the health path are checked on the resolved routes (model).
-	for i := range s.Routes {
-		r := &s.Routes[i]
-		rp := fp.Index(i)
-		v.httpPath(rp.Child("path"), r.Path)
-		v.enum(checkEnum(r.Match, rp.Child("match")))
-		switch {
-		case r.App != "" && r.Backend != nil:
-			v.add(field.Invalid(rp.Child("backend"), r.Backend.Service, "a route names exactly one of app or backend, not both"))
-		case r.App == "" && r.Backend == nil:
-			v.add(field.Required(rp.Child("app"), "a route names exactly one of app or backend"))
-		case r.App != "" && !apps[r.App]:
-			v.add(field.Invalid(rp.Child("app"), r.App, "no app with this name in spec.apps"))
-		case r.App != "" && hasKey(portless, r.App):
-			v.add(field.Invalid(rp.Child("app"), r.App, fmt.Sprintf("its pods come from a chart or folder and spec.apps[%d].service names no port: set it (the port of the Service the source creates), or route with backend", portless[r.App])))
-		case r.Backend != nil:
-			bp := rp.Child("backend")
-			v.serviceName(bp.Child("service"), r.Backend.Service)
-			v.namespace(bp.Child("namespace"), r.Backend.Namespace)
-			v.port(bp.Child("port"), r.Backend.Port)
-		}
-		if r.Namespace != "" {
-			v.namespace(rp.Child("namespace"), r.Namespace)
-		} else if r.Backend != nil || apps[r.App] {
-			v.add(field.Required(rp.Child("namespace"), ""))
-		}
-		v.label(rp.Child("name"), r.Name)
-		if len(r.Hostnames) > maxHostnames {
-			v.add(field.TooMany(rp.Child("hostnames"), len(r.Hostnames), maxHostnames))
-		}
-		for j, h := range r.Hostnames {
-			v.hostname(rp.Child("hostnames").Index(j), h)
-			if gh := s.Gateway.Hostname; gh != "" && !hostnamesIntersect(gh, h) {
-				v.add(field.Invalid(rp.Child("hostnames").Index(j), h, fmt.Sprintf("does not match the gateway's listener hostname %q: the route would never be attached", gh)))
-			}
-		}
-		if r.Rewrite != "" {
-			if v.httpPath(rp.Child("rewrite"), r.Rewrite) && r.Match != MatchPathPrefix {
-				v.add(field.Invalid(rp.Child("rewrite"), r.Rewrite, "a prefix rewrite needs match PathPrefix"))
 			}
 		}
 	}

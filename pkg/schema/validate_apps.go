@@ -357,10 +357,7 @@ func (v *validator) external(ap *field.Path, a *App) {
 			v.port(ap.Child("service", "port"), s.Port)
 		}
 	}
-	v.labels(ap.Child("podSelector"), a.PodSelector)
-	if len(a.AllowFrom) > 0 && len(a.PodSelector) == 0 {
-		v.add(field.Required(ap.Child("podSelector"), "allowFrom admits callers to the app's pods only: an external app's pods carry labels krm-gen does not set, so name them here"))
-	}
+	v.labels(ap.Child("podSelector"), a.PodSelector) // whether it is needed depends on the namespace's waypoint: see model.Check
 	for _, ks := range []struct {
 		name  string
 		kinds []GroupKind
