@@ -2,15 +2,12 @@ package argocd_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
+	"github.com/krm-gen/krm-gen/internal/crdschema"
 	"github.com/krm-gen/krm-gen/internal/manifest"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
@@ -30,26 +27,9 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
 		t.Fatalf("go mod download: no Dir in %s", out)
 	}
-	schemas := map[string]map[string]any{}
-	for kind, file := range map[string]string{"Application": "application-crd.yaml", "AppProject": "appproject-crd.yaml"} {
-		data, err := os.ReadFile(filepath.Join(mod.Dir, "manifests/crds", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var crd struct {
-			Spec struct {
-				Versions []struct {
-					Name   string
-					Schema struct {
-						OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
-					}
-				}
-			}
-		}
-		if err := yaml.Unmarshal(data, &crd); err != nil {
-			t.Fatal(err)
-		}
-		schemas[kind] = crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+	schemas, err := crdschema.LoadDir(filepath.Join(mod.Dir, "manifests", "crds"))
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	specs, _ := filepath.Glob("../../blueprints/*/platform.yaml")
@@ -76,12 +56,16 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 				if err := n.Decode(&obj); err != nil {
 					t.Fatal(err)
 				}
-				s, ok := schemas[fmt.Sprint(obj["kind"])]
-				if !ok || obj["apiVersion"] != "argoproj.io/v1alpha1" {
+				if obj["apiVersion"] != "argoproj.io/v1alpha1" {
+					continue
+				}
+				ok, problems := schemas.Validate(obj)
+				if !ok {
+					t.Errorf("%s %s (%s): no CRD in %s", obj["kind"], r.Path, spec, argoCDModule)
 					continue
 				}
 				checked++
-				for _, problem := range check(obj, s, "") {
+				for _, problem := range problems {
 					t.Errorf("%s %s (%s): %s", obj["kind"], r.Path, spec, problem)
 				}
 			}
@@ -92,72 +76,3 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 	}
 }
 
-// check walks v against a structural OpenAPI v3 schema.
-func check(v any, s map[string]any, path string) []string {
-	var out []string
-	typ, _ := s["type"].(string)
-	switch val := v.(type) {
-	case map[string]any:
-		if typ != "" && typ != "object" {
-			return []string{fmt.Sprintf("%s: is an object, schema says %s", path, typ)}
-		}
-		props, _ := s["properties"].(map[string]any)
-		addl, _ := s["additionalProperties"].(map[string]any)
-		preserve, _ := s["x-kubernetes-preserve-unknown-fields"].(bool)
-		keys := make([]string, 0, len(val))
-		for k := range val {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			switch p, ok := props[k].(map[string]any); {
-			case ok:
-				out = append(out, check(val[k], p, path+"."+k)...)
-			case addl != nil:
-				out = append(out, check(val[k], addl, path+"."+k)...)
-			case !preserve && path != ".metadata" && !(path == "" && k == "metadata"):
-				out = append(out, fmt.Sprintf("%s.%s: unknown field", path, k))
-			}
-		}
-		if req, ok := s["required"].([]any); ok {
-			for _, r := range req {
-				if _, ok := val[r.(string)]; !ok {
-					out = append(out, fmt.Sprintf("%s.%s: required", path, r))
-				}
-			}
-		}
-	case []any:
-		if typ != "array" {
-			return []string{fmt.Sprintf("%s: is a list, schema says %s", path, typ)}
-		}
-		items, _ := s["items"].(map[string]any)
-		for i, it := range val {
-			out = append(out, check(it, items, fmt.Sprintf("%s[%d]", path, i))...)
-		}
-	case string:
-		if typ != "string" && s["x-kubernetes-int-or-string"] != true {
-			out = append(out, fmt.Sprintf("%s: is a string, schema says %s", path, typ))
-		}
-	case bool:
-		if typ != "boolean" {
-			out = append(out, fmt.Sprintf("%s: is a boolean, schema says %s", path, typ))
-		}
-	case int, int64, float64, uint64:
-		if typ != "integer" && typ != "number" && s["x-kubernetes-int-or-string"] != true {
-			out = append(out, fmt.Sprintf("%s: is a number, schema says %s", path, typ))
-		}
-	}
-	return out
-}
-
-func TestCheckFindsProblems(t *testing.T) {
-	s := map[string]any{"type": "object", "required": []any{"project"}, "properties": map[string]any{
-		"project": map[string]any{"type": "string"},
-		"sync":    map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
-	}}
-	got := check(map[string]any{"projekt": "x", "sync": []any{true}}, s, ".spec")
-	want := []string{".spec.projekt: unknown field", ".spec.sync[0]: is a boolean, schema says string", ".spec.project: required"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}

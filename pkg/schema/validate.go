@@ -195,8 +195,8 @@ func (v *validator) versions(fp *field.Path) {
 		v.add(field.Invalid(fp.Child("gatewayAPI"), vs.GatewayAPI, "must be a Gateway API release tag like v1.6.3"))
 	} else if ver, err := semver.Parse(vs.GatewayAPI[1:]); err != nil {
 		v.add(field.Invalid(fp.Child("gatewayAPI"), vs.GatewayAPI, "must be a Gateway API release tag like v1.6.3: "+err.Error()))
-	} else if ver.LT(semver.MustParse("1.1.0")) {
-		v.add(field.Invalid(fp.Child("gatewayAPI"), vs.GatewayAPI, "must be v1.1.0 or later (Gateway.spec.infrastructure)"))
+	} else if ver.LT(semver.MustParse("1.2.0")) {
+		v.add(field.Invalid(fp.Child("gatewayAPI"), vs.GatewayAPI, "must be v1.2.0 or later: Gateway.spec.infrastructure, which places the gateway, is in the standard channel from v1.2"))
 	}
 	if ver, err := semver.Parse(vs.Istio); err != nil {
 		v.add(field.Invalid(fp.Child("istio"), vs.Istio, "must be an Istio release like 1.31.0: "+err.Error()))

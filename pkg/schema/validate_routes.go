@@ -241,9 +241,7 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 			httpOnly(tp, true)
 		case !gwDuration.MatchString(r.Timeout) || err != nil:
 			v.add(field.Invalid(tp, r.Timeout, "must be a Gateway API duration: up to four of number + h, m, s or ms, e.g. 10s, 1m30s, 500ms"))
-		case !v.p.GatewayAPIAtLeast(2):
-			v.add(field.Forbidden(tp, fmt.Sprintf("route timeouts are in Gateway API's standard channel from v1.2 (spec.versions.gatewayAPI is %s)", v.p.Spec.Versions.GatewayAPI)))
-		}
+		} // timeouts are in the standard channel from v1.2, the oldest release krm-gen takes
 	}
 	v.headerFilter(rp.Child("requestHeaders"), r.RequestHeaders)
 	v.headerFilter(rp.Child("responseHeaders"), r.ResponseHeaders)
