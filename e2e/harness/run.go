@@ -147,6 +147,18 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 		return
 	}
 
+	// The controllers that turn workloads into scheduled pods (no kubelet runs them).
+	sched, err := StartScheduler(ctx, bins, c, dir, log)
+	if !rep.Check("kube-scheduler "+bins.KubeVersion, "Started", "StartFailed", err) {
+		return
+	}
+	defer sched.Stop()
+	kcm, err := StartControllerManager(ctx, bins, c, dir, log)
+	if !rep.Check("kube-controller-manager "+bins.KubeVersion+" (controllers "+controllerManagerControllers+")", "Started", "StartFailed", err) {
+		return
+	}
+	defer kcm.Stop()
+
 	var istiod *Istiod
 	defer func() { istiod.Stop() }()
 	w := &Walker{C: c, R: rep, Bins: bins, Log: log, RepoRoot: o.RepoRoot}
@@ -183,14 +195,15 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 		return
 	}
 
-	_, _ = nodes, nodePool // the scheduling checks use them
-	k := &checker{c: c, r: rep, log: log, applied: w.Applied, pools: pools, gatewayPool: gatewayPool, istiodLog: istiod.LogPath, wait: 60 * time.Second}
+	k := &checker{c: c, r: rep, log: log, applied: w.Applied, pools: pools, nodes: nodes, nodePool: nodePool,
+		gatewayPool: gatewayPool, istiodLog: istiod.LogPath, wait: 60 * time.Second}
 	createTLSSecrets(ctx, k)
 	k.gatewayClass(ctx)
 	k.gateways(ctx)
 	k.routes(ctx)
 	k.gatewayInfra(ctx)
 	k.workloads(ctx)
+	k.scheduling(ctx)
 	k.referenceGrants(ctx)
 	k.unlabelledRoute(ctx)
 	k.istiodSecurity()
