@@ -204,6 +204,7 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 	k.gatewayInfra(ctx)
 	k.workloads(ctx)
 	k.scheduling(ctx)
+	k.istioAnalyze(ctx, bins.Istioctl, dir, istiod.Namespace, istiod.Revision(ctx, c))
 	k.referenceGrants(ctx)
 	k.unlabelledRoute(ctx)
 	k.istiodSecurity()
