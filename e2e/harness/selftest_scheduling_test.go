@@ -109,3 +109,32 @@ func outgrowPool(t *testing.T, repo, tree string) string {
 	})
 	return did
 }
+
+// allowPrivilegeEscalation sets allowPrivilegeEscalation: true on the containers of the
+// first app Deployment in workloads/ whose namespace enforces Pod Security restricted
+// (krm-gen's default): the apiserver must refuse the pods its ReplicaSet creates.
+func allowPrivilegeEscalation(t *testing.T, repo, tree string) string {
+	restricted := map[string]bool{}
+	editDocs(t, filepath.Join(repo, tree, "namespaces"), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
+		if u.GetKind() == "Namespace" && u.GetLabels()["pod-security.kubernetes.io/enforce"] == "restricted" {
+			restricted[u.GetName()] = true
+		}
+		return u
+	})
+	var did string
+	editDocs(t, filepath.Join(repo, tree, "workloads"), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
+		if did != "" || u.GetKind() != "Deployment" || !restricted[u.GetNamespace()] {
+			return u
+		}
+		containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+		for i := range containers {
+			c := containers[i].(map[string]any)
+			_ = unstructured.SetNestedField(c, true, "securityContext", "allowPrivilegeEscalation")
+			containers[i] = c
+		}
+		_ = unstructured.SetNestedSlice(u.Object, containers, "spec", "template", "spec", "containers")
+		did = fmt.Sprintf("set allowPrivilegeEscalation: true on the containers of %s in %s (namespace enforces restricted)", objID(u), p)
+		return u
+	})
+	return did
+}

@@ -51,6 +51,12 @@ var defects = []defect{
 		want:   regexp.MustCompile(`^FAIL .*Deployment \S+ PodsScheduledOnPool \S+ \(\d+ replicas\) Unschedulable \d+ of \d+ pods Pending; pod \S+: 0/\d+ nodes are available: .*Insufficient cpu`),
 	},
 	{
+		// The real pods, created by the ReplicaSet controller, are refused by Pod Security.
+		name:   "app-violating-pod-security",
+		break_: allowPrivilegeEscalation,
+		want:   regexp.MustCompile(`^FAIL .*Deployment \S+ PodsCreated \(no FailedCreate\) FailedCreate ReplicaSet \S+: .*violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false`),
+	},
+	{
 		name:   "application-with-misspelt-field",
 		break_: misspellApplicationField,
 		want:   regexp.MustCompile(`^FAIL .*Application argocd/\S+ Applied StrictValidation .*spec\.source\.targetRevison: field not declared in schema`),
