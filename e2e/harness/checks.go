@@ -38,6 +38,8 @@ type checker struct {
 	log         io.Writer
 	applied     []AppliedObject
 	pools       []Pool
+	nodes       []*corev1.Node    // the Nodes standing in for the pools
+	nodePool    map[string]string // node name -> pool
 	gatewayPool string
 	istiodLog   string
 	wait        time.Duration // how long a condition may take to appear

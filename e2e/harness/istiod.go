@@ -222,6 +222,18 @@ func StartIstiod(ctx context.Context, bin, workDir string, c *Cluster, dep *apps
 	}
 }
 
+// Revision is the istiod Deployment's istio.io/rev label ("default" without one), what
+// `istioctl analyze --revision` selects.
+func (i *Istiod) Revision(ctx context.Context, c *Cluster) string {
+	dep, err := c.Kube.AppsV1().Deployments(i.Namespace).Get(ctx, i.Name, metav1.GetOptions{})
+	if err == nil {
+		if rev := dep.Labels["istio.io/rev"]; rev != "" {
+			return rev
+		}
+	}
+	return "default"
+}
+
 // Stop terminates istiod (SIGTERM, then SIGKILL after 15s).
 func (i *Istiod) Stop() {
 	if i == nil || i.cmd.Process == nil {

@@ -24,8 +24,12 @@ type platformSpec struct {
 			Path string `json:"path"`
 		} `json:"git"`
 		NodePools map[string]struct {
-			Labels map[string]string `json:"labels"`
-			Taints []corev1.Taint    `json:"taints"`
+			Labels        map[string]string `json:"labels"`
+			Taints        []corev1.Taint    `json:"taints"`
+			InstanceTypes []string          `json:"instanceTypes"`
+			Size          *struct {
+				Desired int `json:"desired"`
+			} `json:"size"`
 		} `json:"nodePools"`
 		Gateway struct {
 			NodePool string `json:"nodePool"`
@@ -68,14 +72,24 @@ func findPlatform(repoRoot, treeRel string) *platformSpec {
 	return found
 }
 
-// pools lists the spec's node pools, sorted by name.
+// pools lists the spec's node pools, sorted by name, with the generator's Terraform
+// defaults for what the spec leaves out (DefaultInstanceType, DefaultDesiredSize). With
+// several instanceTypes the node group launches the first (on-demand, prioritized).
+// Environments do not override node pools.
 func (ps *platformSpec) pools() []Pool {
 	if ps == nil {
 		return nil
 	}
 	var out []Pool
 	for name, np := range ps.Spec.NodePools {
-		out = append(out, Pool{Name: name, Labels: np.Labels, Taints: np.Taints})
+		p := Pool{Name: name, Labels: np.Labels, Taints: np.Taints, InstanceType: DefaultInstanceType, Desired: DefaultDesiredSize}
+		if len(np.InstanceTypes) > 0 {
+			p.InstanceType = np.InstanceTypes[0]
+		}
+		if np.Size != nil {
+			p.Desired = np.Size.Desired
+		}
+		out = append(out, p)
 	}
 	sortPools(out)
 	return out

@@ -138,9 +138,26 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 
 	// Layers 1-2 (Terraform): the nodes of each pool, Argo CD (its namespace and CRDs) and
 	// the AWS Load Balancer Controller's CRD.
-	if !prerequisites(ctx, c, rep, pools) {
+	provider := ""
+	if ps != nil {
+		provider = ps.Spec.Provider
+	}
+	nodes, nodePool, ok := makeNodes(ctx, c, rep, o.RepoRoot, pools, provider)
+	if !ok || !prerequisites(ctx, c, rep) {
 		return
 	}
+
+	// The controllers that turn workloads into scheduled pods (no kubelet runs them).
+	sched, err := StartScheduler(ctx, bins, c, dir, log)
+	if !rep.Check("kube-scheduler "+bins.KubeVersion, "Started", "StartFailed", err) {
+		return
+	}
+	defer sched.Stop()
+	kcm, err := StartControllerManager(ctx, bins, c, dir, log)
+	if !rep.Check("kube-controller-manager "+bins.KubeVersion+" (controllers "+controllerManagerControllers+")", "Started", "StartFailed", err) {
+		return
+	}
+	defer kcm.Stop()
 
 	var istiod *Istiod
 	defer func() { istiod.Stop() }()
@@ -178,25 +195,108 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 		return
 	}
 
-	k := &checker{c: c, r: rep, log: log, applied: w.Applied, pools: pools, gatewayPool: gatewayPool, istiodLog: istiod.LogPath, wait: 60 * time.Second}
+	k := &checker{c: c, r: rep, log: log, applied: w.Applied, pools: pools, nodes: nodes, nodePool: nodePool,
+		gatewayPool: gatewayPool, istiodLog: istiod.LogPath, wait: 60 * time.Second}
 	createTLSSecrets(ctx, k)
 	k.gatewayClass(ctx)
 	k.gateways(ctx)
 	k.routes(ctx)
 	k.gatewayInfra(ctx)
 	k.workloads(ctx)
+	k.scheduling(ctx)
+	k.istioAnalyze(ctx, bins.Istioctl, dir, istiod.Namespace, istiod.Revision(ctx, c))
 	k.referenceGrants(ctx)
 	k.unlabelledRoute(ctx)
 	k.istiodSecurity()
 }
 
-func prerequisites(ctx context.Context, c *Cluster, rep *Report, pools []Pool) bool {
+// makeNodes registers the Nodes of every pool (what Terraform's node groups would),
+// sized from the repository's instance-type table, Ready. It returns them and which pool
+// each belongs to.
+func makeNodes(ctx context.Context, c *Cluster, rep *Report, repoRoot string, pools []Pool, provider string) ([]*corev1.Node, map[string]string, bool) {
+	poolOf := map[string]string{}
+	if len(pools) == 0 {
+		return nil, poolOf, true
+	}
+	table, err := LoadInstanceTypes(repoRoot)
+	if !rep.Check(InstanceTypesFile, "Read", "Error", err) {
+		return nil, nil, false
+	}
+	var all []*corev1.Node
 	for _, p := range pools {
-		_, err := c.Kube.CoreV1().Nodes().Create(ctx, p.Node(), metav1.CreateOptions{})
-		if !rep.Check("Node "+p.Name+"-node-0 (pool "+p.Name+")", "Created", "Error", err) {
+		nodes, err := p.Nodes(table, provider)
+		if err != nil {
+			rep.Fail("pool "+p.Name, "Nodes", "Error", err.Error())
+			return nil, nil, false
+		}
+		for _, n := range nodes {
+			a := n.Status.Allocatable
+			id := fmt.Sprintf("Node %s (pool %s, %s, %s: allocatable cpu %s, memory %s, pods %s)", n.Name, p.Name, p.InstanceType,
+				n.Labels["topology.kubernetes.io/zone"], a.Cpu(), a.Memory(), a.Pods())
+			if !rep.Check(id, "Created Ready", "Error", createNode(ctx, c, n)) {
+				return nil, nil, false
+			}
+			all = append(all, n)
+			poolOf[n.Name] = p.Name
+		}
+	}
+	return all, poolOf, true
+}
+
+// createNode registers the Node as a kubelet would and brings it to what the pool's node
+// group gives once the node is up: its status (capacity, allocatable, Ready; a create
+// ignores status), and without the node.kubernetes.io/not-ready:NoSchedule taint the
+// TaintNodesByCondition admission plugin puts on every new Node. The node lifecycle
+// controller removes that taint once the Node reports Ready; it does not run here (see
+// controlplane.go), so the harness does that one step. The Node must end with exactly the
+// pool's taints.
+func createNode(ctx context.Context, c *Cluster, n *corev1.Node) error {
+	created, err := c.Kube.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	created.Status = n.Status
+	updated, err := c.Kube.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	if err != nil {
+		return fmt.Errorf("posting status: %w", err)
+	}
+	var taints []corev1.Taint
+	for _, t := range updated.Spec.Taints {
+		if t.Key != corev1.TaintNodeNotReady {
+			taints = append(taints, t)
+		}
+	}
+	if len(taints) != len(updated.Spec.Taints) {
+		updated.Spec.Taints = taints
+		if updated, err = c.Kube.CoreV1().Nodes().Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("removing the %s taint: %w", corev1.TaintNodeNotReady, err)
+		}
+	}
+	if !sameTaints(updated.Spec.Taints, n.Spec.Taints) {
+		return fmt.Errorf("Node has taints %v, the pool has %v", updated.Spec.Taints, n.Spec.Taints)
+	}
+	return nil
+}
+
+func sameTaints(a, b []corev1.Taint) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, t := range a {
+		found := false
+		for _, u := range b {
+			if t.Key == u.Key && t.Value == u.Value && t.Effect == u.Effect {
+				found = true
+			}
+		}
+		if !found {
 			return false
 		}
 	}
+	return true
+}
+
+func prerequisites(ctx context.Context, c *Cluster, rep *Report) bool {
 	ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "argocd"}}}
 	if _, err := c.Apply(ctx, ns); !rep.Check("Namespace argocd", "Created", "Error", err) {
 		return false

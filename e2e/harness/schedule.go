@@ -7,22 +7,28 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Pool is a node pool of the platform: the labels and taints its nodes carry.
+// Pool is a node pool of the platform: the labels and taints its nodes carry, the
+// instance type they run on and how many there are (what Terraform's node group makes).
 type Pool struct {
-	Name   string
-	Labels map[string]string
-	Taints []corev1.Taint
+	Name         string
+	Labels       map[string]string
+	Taints       []corev1.Taint
+	InstanceType string // the first of the spec's instanceTypes, DefaultInstanceType without
+	Desired      int    // the spec's size.desired, DefaultDesiredSize without
 }
 
-// Node returns the Node object the harness creates for the pool, as the cloud's node
-// group would.
-func (p Pool) Node() *corev1.Node {
-	labels := map[string]string{"kubernetes.io/hostname": p.Name + "-node-0", "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+// Node returns the pool's first Node as the cloud's node group would register it (labels
+// and taints; no zone or size): the template the static placement checks match against.
+func (p Pool) Node() *corev1.Node { return p.node(0) }
+
+func (p Pool) node(i int) *corev1.Node {
+	name := fmt.Sprintf("%s-node-%d", p.Name, i)
+	labels := map[string]string{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
 	for k, v := range p.Labels {
 		labels[k] = v
 	}
 	n := &corev1.Node{}
-	n.Name = p.Name + "-node-0"
+	n.Name = name
 	n.Labels = labels
 	n.Spec.Taints = p.Taints
 	return n

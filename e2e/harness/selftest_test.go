@@ -24,8 +24,8 @@ import (
 
 type defect struct {
 	name   string
-	break_ func(t *testing.T, treeDir string) string // breaks the copy, returns what it did ("" = not applicable)
-	want   *regexp.Regexp                            // a FAIL line that must appear
+	break_ func(t *testing.T, repo, tree string) string // breaks tree (relative) in the copy repo, returns what it did ("" = not applicable)
+	want   *regexp.Regexp                               // a FAIL line that must appear
 }
 
 var defects = []defect{
@@ -38,6 +38,23 @@ var defects = []defect{
 		name:   "gateway-parameters-without-pool-toleration",
 		break_: dropGatewayTolerations,
 		want:   regexp.MustCompile(`^FAIL .*Deployment \S+-istio ScheduledOnPool \S+ Unschedulable .*no toleration for taint`),
+	},
+	{
+		// The scheduler's own words: "0/4 nodes are available: ... untolerated taint ...".
+		name:   "deployment-without-pool-toleration",
+		break_: dropDeploymentToleration,
+		want:   regexp.MustCompile(`^FAIL .*Deployment \S+ PodsScheduledOnPool \S+ \(\d+ replicas\) Unschedulable \d+ of \d+ pods Pending; pod \S+: 0/\d+ nodes are available: .*untolerated taint`),
+	},
+	{
+		name:   "pool-too-small-for-its-pods",
+		break_: outgrowPool,
+		want:   regexp.MustCompile(`^FAIL .*Deployment \S+ PodsScheduledOnPool \S+ \(\d+ replicas\) Unschedulable \d+ of \d+ pods Pending; pod \S+: 0/\d+ nodes are available: .*Insufficient cpu`),
+	},
+	{
+		// The real pods, created by the ReplicaSet controller, are refused by Pod Security.
+		name:   "app-violating-pod-security",
+		break_: allowPrivilegeEscalation,
+		want:   regexp.MustCompile(`^FAIL .*Deployment \S+ PodsCreated \(no FailedCreate\) FailedCreate ReplicaSet \S+: .*violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false`),
 	},
 	{
 		name:   "application-with-misspelt-field",
@@ -71,16 +88,19 @@ func TestSelf(t *testing.T) {
 			for _, tr := range trees {
 				repo = t.TempDir()
 				copyDir(t, filepath.Join(root, tr), filepath.Join(repo, tr))
-				if what = d.break_(t, filepath.Join(repo, tr)); what != "" {
+				// The spec (node pools) and the instance-type table the Nodes are sized from.
+				for _, d := range []string{"blueprints", filepath.Dir(filepath.FromSlash(InstanceTypesFile))} {
+					if _, err := os.Stat(filepath.Join(root, d)); err == nil {
+						copyDir(t, filepath.Join(root, d), filepath.Join(repo, d))
+					}
+				}
+				if what = d.break_(t, repo, tr); what != "" {
 					tree = tr
 					break
 				}
 			}
 			if tree == "" {
 				t.Fatalf("no tree under %s/out to which %s applies", root, d.name)
-			}
-			if _, err := os.Stat(filepath.Join(root, "blueprints")); err == nil {
-				copyDir(t, filepath.Join(root, "blueprints"), filepath.Join(repo, "blueprints"))
 			}
 			t.Logf("broken copy of %s: %s", tree, what)
 			var out bytes.Buffer
@@ -183,7 +203,8 @@ func editDocs(t *testing.T, dir string, edit func(path string, u *unstructured.U
 
 // removeReferenceGrant deletes the first ReferenceGrant that lets an HTTPRoute reach a
 // Service in another namespace.
-func removeReferenceGrant(t *testing.T, tree string) string {
+func removeReferenceGrant(t *testing.T, repo, tree string) string {
+	tree = filepath.Join(repo, tree)
 	var removed string
 	editDocs(t, tree, func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
 		if removed != "" || u.GetKind() != "ReferenceGrant" {
@@ -203,7 +224,8 @@ func removeReferenceGrant(t *testing.T, tree string) string {
 
 // dropGatewayTolerations removes the tolerations from the deployment patch of every
 // ConfigMap a Gateway uses as infrastructure.parametersRef.
-func dropGatewayTolerations(t *testing.T, tree string) string {
+func dropGatewayTolerations(t *testing.T, repo, tree string) string {
+	tree = filepath.Join(repo, tree)
 	params := map[string]bool{}
 	editDocs(t, tree, func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
 		if u.GetKind() == "Gateway" {
@@ -240,7 +262,8 @@ func dropGatewayTolerations(t *testing.T, tree string) string {
 
 // misspellApplicationField renames spec.source.targetRevision of the first child
 // Application (in sync order) to targetRevison.
-func misspellApplicationField(t *testing.T, tree string) string {
+func misspellApplicationField(t *testing.T, repo, tree string) string {
+	tree = filepath.Join(repo, tree)
 	var did string
 	editDocs(t, filepath.Join(tree, "argocd"), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
 		if did != "" || u.GetKind() != "Application" {

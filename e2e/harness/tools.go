@@ -18,6 +18,9 @@ import (
 type Binaries struct {
 	ControlPlaneDir string // holds etcd and kube-apiserver (envtest's BinaryAssetsDirectory)
 	PilotDiscovery  string // istiod (in the same directory)
+	Scheduler       string // kube-scheduler (same k8s.io/kubernetes module as kube-apiserver)
+	ControllerMgr   string // kube-controller-manager (likewise)
+	Istioctl        string // istioctl (same istio.io/istio module as istiod), for `istioctl analyze`
 	KubeVersion     string // e.g. v1.36.3
 	IstioVersion    string // the istio.io/istio module version istiod and the charts come from
 	IstioDir        string // that module's directory in the module cache
@@ -35,11 +38,12 @@ func CacheRoot() string {
 	return filepath.Join(os.TempDir(), "krm-gen-e2e")
 }
 
-// EnsureBinaries builds etcd, kube-apiserver and pilot-discovery (the tool directives of
-// the e2e module) into the cache, unless a build for the same go.mod, go.sum, Go version and
-// flags is already there. One `go build` for the three: their shared dependencies (k8s.io
-// libraries, gRPC, protobuf, OpenTelemetry) are compiled once, and the harness itself reuses
-// them from the Go build cache.
+// EnsureBinaries builds etcd, kube-apiserver, kube-scheduler, kube-controller-manager,
+// pilot-discovery and istioctl (the tool directives of the e2e module) into the cache,
+// unless a build for the same go.mod, go.sum, Go version and flags is already there. One
+// `go build` for all of them: their shared dependencies (k8s.io libraries, gRPC, protobuf,
+// OpenTelemetry) are compiled once, and the harness itself reuses them from the Go build
+// cache.
 func EnsureBinaries(e2eDir string, log io.Writer) (*Binaries, error) {
 	e2eDir, err := filepath.Abs(e2eDir)
 	if err != nil {
@@ -70,13 +74,19 @@ func EnsureBinaries(e2eDir string, log io.Writer) (*Binaries, error) {
 	dir, err := buildCached(log, e2eDir, "bin-k8s"+kubeVersion+"-istio"+shortVersion(istioVersion), ldflags, []target{
 		{"etcd", "go.etcd.io/etcd/server/v3"},
 		{"kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver"},
+		{"kube-scheduler", "k8s.io/kubernetes/cmd/kube-scheduler"},
+		{"kube-controller-manager", "k8s.io/kubernetes/cmd/kube-controller-manager"},
 		{"pilot-discovery", "istio.io/istio/pilot/cmd/pilot-discovery"},
+		{"istioctl", "istio.io/istio/istioctl/cmd/istioctl"},
 	})
 	if err != nil {
 		return nil, err
 	}
 	b.ControlPlaneDir = dir // envtest finds etcd and kube-apiserver here
 	b.PilotDiscovery = filepath.Join(dir, "pilot-discovery")
+	b.Scheduler = filepath.Join(dir, "kube-scheduler")
+	b.ControllerMgr = filepath.Join(dir, "kube-controller-manager")
+	b.Istioctl = filepath.Join(dir, "istioctl")
 	return b, nil
 }
 
@@ -131,7 +141,7 @@ func buildCached(log io.Writer, modDir, name, ldflags string, targets []target) 
 		args = append(args, t.pkg)
 		names = append(names, t.name)
 	}
-	fmt.Fprintf(log, "building %s in %s (cold: ~10 min on 2 cores) ...\n", strings.Join(names, ", "), modDir)
+	fmt.Fprintf(log, "building %s in %s (cold: ~12 min on 2 cores) ...\n", strings.Join(names, ", "), modDir)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = modDir
 	cmd.Env = append(os.Environ(), "GOWORK=off")
