@@ -28,7 +28,8 @@ verify: build ## exit 1 with a diff when out/ or the schema is stale
 
 test: lint unit $(if $(wildcard terraform/tf.mk),tf-check) ## lint, unit, golden, invalid-input, kustomize and Terraform contract tests
 
-lint: ## go vet and staticcheck (pinned as a tool in go.mod)
+lint: ## gofmt, go vet and staticcheck (pinned as a tool in go.mod)
+	@unformatted=$$(gofmt -l cmd internal pkg hack terraform e2e); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 

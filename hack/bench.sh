@@ -3,7 +3,9 @@
 #
 #   hack/bench.sh                        # all cases, RUNS=7 interleaved runs per command
 #   RUNS=15 hack/bench.sh                # more runs
-#   BENCH_ONLY=eks,exec hack/bench.sh    # some cases: eks, apps, exec, startup
+#   BENCH_ONLY=eks,exec hack/bench.sh    # some cases: eks, apps, exec, startup, base
+#   BENCH_SIZES="100 1000" hack/bench.sh # app counts of the apps case (default 100 1000 5000 10000)
+#   BENCH_BASE=d913e92 hack/bench.sh     # the commit the base case compares with
 #   BENCH_KUSTOMIZE_LARGE=0 hack/bench.sh   # skip kustomize on the 1,000-app tree (minutes)
 #   BENCH_SETTLE=0 hack/bench.sh         # do not wait 60 s for the file system first
 #
@@ -25,7 +27,9 @@ cd "$root"
 RUNS=${RUNS:-7}
 RUNS_LARGE=${RUNS_LARGE:-3}
 RUNS_STARTUP=${RUNS_STARTUP:-30}
-BENCH_ONLY=${BENCH_ONLY:-eks,apps,exec,startup}
+BENCH_ONLY=${BENCH_ONLY:-eks,apps,exec,startup,base}
+BENCH_SIZES=${BENCH_SIZES:-100 1000 5000 10000}
+BENCH_BASE=${BENCH_BASE:-d913e92}
 BENCH_KUSTOMIZE_LARGE=${BENCH_KUSTOMIZE_LARGE:-1}
 
 if [ ! -x /usr/bin/time ]; then
@@ -36,7 +40,9 @@ fi
 echo "bench: building bin/krm-gen and bin/kustomize" >&2
 go build -o bin/krm-gen ./cmd/krm-gen
 go build -o bin/kustomize sigs.k8s.io/kustomize/kustomize/v5
+go build -o bin/floor ./hack/floor
 krmgen=$root/bin/krm-gen
+floor=$root/bin/floor
 kustomize=$root/bin/kustomize
 export KRM_GEN_BIN=$krmgen # run by hack/krm-gen, the exec function of blueprints/eks
 
@@ -147,7 +153,15 @@ row() { rows+=("$1|$2"); } # LABEL DESCRIPTION
 
 # The generated specs (go test deletes its build folder, so before the settling).
 if want apps; then
-	KRM_GEN_BENCH_SPEC_DIR="$work/specs" go test -run '^TestWriteBenchSpecs$' -count=1 ./pkg/pipeline/ >/dev/null
+	KRM_GEN_BENCH_SPEC_DIR="$work/specs" KRM_GEN_BENCH_SIZES="$BENCH_SIZES" go test -run '^TestWriteBenchSpecs$' -count=1 ./pkg/pipeline/ >/dev/null
+fi
+# The base case: the commit the features were added on, its binary and its own bench spec.
+if want base; then
+	echo "bench: building krm-gen at $BENCH_BASE" >&2
+	mkdir -p "$work/base-src" "$work/base-specs"
+	git -C "$root" archive "$BENCH_BASE" | tar -x -C "$work/base-src"
+	(cd "$work/base-src" && go build -o "$work/krm-gen-base" ./cmd/krm-gen &&
+		KRM_GEN_BENCH_SPEC_DIR="$work/base-specs" go test -run '^TestWriteBenchSpecs$' -count=1 ./pkg/pipeline/ >/dev/null)
 fi
 
 # Settle: on ext4 without a journal (this VM), creating an inode within 30 s (60 s while
@@ -184,7 +198,7 @@ if want eks; then
 fi
 
 if want apps; then
-	for n in 100 1000 5000; do
+	for n in $BENCH_SIZES; do
 		echo "bench: generated spec, $n apps" >&2
 		spec=$work/specs/bench-$n.yaml
 		"$krmgen" render -f "$spec" -o "$work/out-$n" 2>/dev/null
@@ -197,7 +211,17 @@ if want apps; then
 			"apps$n-render-edited" "$krmgen render -f $work/specs/bench-$n-@AB@.yaml -o $work/edited-$n"
 			"apps$n-render-fresh" "$krmgen render -f $spec -o $work/fresh-@RUN@"
 			"apps$n-verify" "$krmgen verify -f $spec -o $work/out-$n"
+			"apps$n-floor-read" "$floor read $work/out-$n"
+			"apps$n-floor-write" "$floor write $work/out-$n $work/fresh-@RUN@"
 		)
+		# The function on the ResourceList kustomize would send for this spec.
+		{
+			printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n'
+			sed 's/^/  /' "$spec"
+		} >"$work/specs/rl-$n.yaml"
+		if [ "$n" -ge 1000 ] && [ "$n" -le 5000 ]; then
+			cmds+=("apps$n-function" "$krmgen <$work/specs/rl-$n.yaml")
+		fi
 		if [ "$n" -lt 1000 ]; then
 			static_tree "$work/out-$n" "$work/static-$n"
 			cmds+=("apps$n-kustomize-static" "$kustomize build $work/static-$n")
@@ -215,7 +239,22 @@ if want apps; then
 		row "apps$n-render-fresh" "krm-gen render, $n apps, fresh folder"
 		row "apps$n-verify" "krm-gen verify, $n apps"
 		if has "apps$n-kustomize-static"; then row "apps$n-kustomize-static" "kustomize build of the $n-app output"; fi
+		row "apps$n-floor-read" "read floor: read every file of the $n-app tree"
+		row "apps$n-floor-write" "write floor: write the $n-app tree's bytes into a new folder"
+		if has "apps$n-function"; then row "apps$n-function" "krm-gen as a KRM function, $n apps (ResourceList on stdin)"; fi
 	done
+fi
+
+if want base; then
+	echo "bench: $BENCH_BASE's 1,000-app bench spec, $BENCH_BASE vs this build" >&2
+	spec=$work/base-specs/bench-1000.yaml
+	"$krmgen" render -f "$spec" -o "$work/base-now" 2>/dev/null
+	"$work/krm-gen-base" render -f "$spec" -o "$work/base-then" 2>/dev/null
+	round_robin "$RUNS_LARGE" \
+		base-now "$krmgen render -f $spec -o $work/base-now" \
+		base-then "$work/krm-gen-base render -f $spec -o $work/base-then"
+	row base-now "krm-gen render, $BENCH_BASE's 1,000-app spec, unchanged, this build"
+	row base-then "the same with krm-gen built at $BENCH_BASE"
 fi
 
 if want exec; then
@@ -275,12 +314,26 @@ if want apps; then
 	echo "- 1,000 apps, unchanged: $(median apps1000-render 1) ms, $(mib apps1000-render) MiB; edited: $(median apps1000-render-edited 1) ms, $(mib apps1000-render-edited) MiB; fresh folder: $(median apps1000-render-fresh 1) ms, $(mib apps1000-render-fresh) MiB (targets < 1000 ms, < 200 MiB)"
 	echo "- 5,000 apps, unchanged: $(median apps5000-render 1) ms; edited: $(median apps5000-render-edited 1) ms; fresh folder: $(median apps5000-render-fresh 1) ms, $(mib apps5000-render-fresh) MiB (target < 5000 ms)"
 	echo "- growth 100 -> 1,000 apps (target <= 12x): unchanged $(ratio apps1000-render apps100-render)x, edited $(ratio apps1000-render-edited apps100-render-edited)x, fresh $(ratio apps1000-render-fresh apps100-render-fresh)x; 1,000 -> 5,000 apps (5x apps): unchanged $(ratio apps5000-render apps1000-render)x, edited $(ratio apps5000-render-edited apps1000-render-edited)x, fresh $(ratio apps5000-render-fresh apps1000-render-fresh)x"
+	for n in $BENCH_SIZES; do
+		if has "apps$n-floor-read"; then
+			echo "- $n apps vs the floors: unchanged $(ratio "apps$n-render" "apps$n-floor-read")x the read floor (target <= 5x at 1,000 and 5,000), fresh folder $(ratio "apps$n-render-fresh" "apps$n-floor-write")x the write floor (target <= 3x)"
+		fi
+		if has "apps$n-function"; then
+			echo "- $n apps, KRM function: $(ratio "apps$n-function" "apps$n-render")x the render's time (target <= 1.2x), $(awk -v a="$(median "apps$n-function" 3)" -v b="$(median "apps$n-render" 3)" 'BEGIN { printf "%.2f", a / b }')x its peak memory (target <= 1.5x)"
+		fi
+	done
+	if has apps10000-render; then
+		echo "- 10,000 apps, unchanged: $(median apps10000-render 1) ms, $(mib apps10000-render) MiB (targets < 3000 ms, < 800 MiB); growth 1,000 -> 10,000: $(ratio apps10000-render apps1000-render)x (target <= 10.5x)"
+	fi
 	if has apps1000-kustomize-static; then
 		echo "- kustomize build of the 1,000-app output takes $(ratio apps1000-kustomize-static apps1000-render)x as long as an unchanged render, $(ratio apps1000-kustomize-static apps1000-render-fresh)x a fresh one"
 	fi
 fi
 if want exec; then
 	echo "- exec function path adds $(diffms exec-kustomize exec-kustomize-static) ms over kustomize build of the static tree (target <= 30 ms): kustomize's function runtime $(diffms exec-kustomize-noop exec-kustomize-static) ms (do-nothing function), krm-gen $(diffms exec-kustomize exec-kustomize-noop) ms"
+fi
+if want base; then
+	echo "- $BENCH_BASE's 1,000-app spec: this build $(ratio base-now base-then)x the time of $BENCH_BASE's (target <= 1.0x)"
 fi
 if want startup; then
 	echo "- krm-gen --version: $(median startup-krm-gen 1) ms ($(diffms startup-krm-gen startup-true) ms over /bin/true; kustomize version $(median startup-kustomize 1) ms)"

@@ -75,4 +75,3 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 		t.Fatal("no Argo CD objects checked")
 	}
 }
-

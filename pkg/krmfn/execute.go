@@ -2,21 +2,25 @@ package krmfn
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/krm-gen/krm-gen/internal/manifest"
+	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
 
 // Execute runs the function (Processor) on the ResourceList read from in and
 // writes the resulting ResourceList to out. It does what framework.Execute does
-// (read with kyaml, process, attach the results) but writes the items with
-// manifest.Write: kyaml's writer copies the items and re-encodes the whole list
-// through yaml.v3, 44% of the function's CPU (BENCHMARKS.md). The output is what
+// (read with kyaml, process, attach the results) but streams the rendered objects:
+// each is encoded, annotated and written with manifest.Write before the next, so
+// the output is never held as one tree of kyaml nodes (which took three times the
+// render's memory at 1,000 apps, BENCHMARKS.md). The output is what
 // framework.Execute writes, except that strings YAML 1.1 reads as booleans or
 // base-60 numbers are quoted, as in the rendered files, and that a single bare
 // item is never written as JSON (TestExecuteMatchesFramework).
@@ -28,20 +32,29 @@ func Execute(in io.Reader, out io.Writer) error {
 		return fmt.Errorf("failed to read ResourceList input: %w", err)
 	}
 	rl.FunctionConfig = rw.FunctionConfig
-	// kyaml's reconciliation writes the path/index annotations in the form(s) the
-	// input items use (kustomize passes the spec itself as an item, with both).
+	// The forms of the path/index annotations the input items use (kustomize passes
+	// the spec itself as an item, with both).
 	annos, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
 	if err != nil {
 		return err
 	}
-	procErr := Processor{}.Process(&rl)
-	if err := kio.ReconcileInternalAnnotations(rl.Items, annos); err != nil {
-		return err
-	}
-	for _, it := range rl.Items {
-		if err := yaml.ClearEmptyAnnotations(it); err != nil {
+	outputs, procErr := Processor{}.render(&rl)
+	// kyaml's reconciliation writes the path/index annotations in the form(s) the
+	// input items use, for the items passed through and, as they are written, for
+	// the rendered ones.
+	reconcile := func(items ...*yaml.RNode) error {
+		if err := kio.ReconcileInternalAnnotations(items, annos); err != nil {
 			return err
 		}
+		for _, it := range items {
+			if err := yaml.ClearEmptyAnnotations(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := reconcile(rl.Items...); err != nil {
+		return err
 	}
 	results := rw.Results // the input's, unless the function has its own (as framework.Execute)
 	if len(rl.Results) > 0 {
@@ -54,7 +67,23 @@ func Execute(in io.Reader, out io.Writer) error {
 		}
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
-	if err := writeResourceList(bw, rw, rl.Items, results); err != nil {
+	lw := &listWriter{w: bw, wrapped: rw.WrappingKind != ""}
+	if err := lw.start(rw, len(rl.Items) > 0 || rendersAny(outputs)); err != nil {
+		return fmt.Errorf("writing the ResourceList: %w", err)
+	}
+	if err := lw.items(rl.Items...); err != nil {
+		return fmt.Errorf("writing the ResourceList: %w", err)
+	}
+	// The rendered objects get the path annotations kyaml's reconciliation would leave
+	// them (found once, on a probe), rather than every one and a reconciliation each.
+	kept, err := keptAnnotations(reconcile)
+	if err != nil {
+		return err
+	}
+	if err := emit(outputs, kept, func(n *yaml.Node) error { return lw.items(yaml.NewRNode(n)) }); err != nil {
+		return fmt.Errorf("writing the ResourceList: %w", err)
+	}
+	if err := lw.end(rw, results); err != nil {
 		return fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -63,25 +92,123 @@ func Execute(in io.Reader, out io.Writer) error {
 	return procErr
 }
 
-// writeResourceList writes items wrapped as the input was (a ResourceList with its
-// functionConfig and the results), or as a plain stream when the input was one.
-func writeResourceList(w io.Writer, rw *kio.ByteReadWriter, items []*yaml.RNode, results *yaml.RNode) error {
+// keptAnnotations are those of pathAnnotations that reconcile leaves on an object
+// that has them all, as every rendered object has before reconciliation.
+func keptAnnotations(reconcile func(...*yaml.RNode) error) ([]string, error) {
+	probe := yaml.NewMapRNode(nil)
+	probe.SetKind("ConfigMap")
+	if err := probe.SetName("probe"); err != nil {
+		return nil, err
+	}
+	all := map[string]string{}
+	for i, k := range pathAnnotations {
+		all[k] = strconv.Itoa(i % 2) // a path and an index that kyaml sees agree
+	}
+	if err := probe.SetAnnotations(all); err != nil {
+		return nil, err
+	}
+	if err := reconcile(probe); err != nil {
+		return nil, err
+	}
+	left := probe.GetAnnotations()
+	var kept []string
+	for _, k := range pathAnnotations {
+		if _, ok := left[k]; ok {
+			kept = append(kept, k)
+		}
+	}
+	return kept, nil
+}
+
+// rendersAny reports whether outputs hold at least one object.
+func rendersAny(outputs []pipeline.Output) bool {
+	for _, o := range outputs {
+		if len(o.Tree.Resources) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// listWriter writes the items of a ResourceList as they come, wrapped as the input
+// was (a ResourceList with its functionConfig and the results) or as a plain stream.
+// A batch of items is written as the mapping {items: [batch]} without its first line:
+// the emitter writes a sequence item the same way whatever comes before it, so the
+// batches together are byte for byte the sequence written at once.
+type listWriter struct {
+	w       io.Writer
+	wrapped bool
+	wr      manifest.Writer
+	buf     bytes.Buffer
+	written int
+}
+
+// start writes what comes before the items: the ResourceList's apiVersion, kind and
+// "items:" (with any, else "items: []").
+func (l *listWriter) start(rw *kio.ByteReadWriter, any bool) error {
+	if !l.wrapped {
+		return nil
+	}
+	head := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		scalar("apiVersion"), scalar(rw.WrappingAPIVersion),
+		scalar("kind"), scalar(rw.WrappingKind),
+		scalar("items"), {Kind: yaml.SequenceNode},
+	}}
+	if err := l.wr.Write(&l.buf, head); err != nil {
+		return err
+	}
+	b := l.buf.Bytes()
+	if any { // "items: []\n" becomes "items:\n", the items follow
+		b = append(bytes.TrimSuffix(b, []byte(" []\n")), '\n')
+	}
+	_, err := l.w.Write(b)
+	l.buf.Reset()
+	return err
+}
+
+// items writes a batch of items.
+func (l *listWriter) items(items ...*yaml.RNode) error {
+	if len(items) == 0 {
+		return nil
+	}
 	nodes := make([]*yaml.Node, len(items))
 	for i, it := range items {
 		nodes[i] = it.YNode()
 	}
-	if rw.WrappingKind == "" {
-		return manifest.Write(w, nodes...)
+	if !l.wrapped {
+		for _, n := range nodes {
+			if l.written > 0 {
+				if _, err := io.WriteString(l.w, "---\n"); err != nil {
+					return err
+				}
+			}
+			if err := l.wr.Write(l.w, n); err != nil {
+				return err
+			}
+			l.written++
+		}
+		return nil
 	}
-	list := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
-		scalar("apiVersion"), scalar(rw.WrappingAPIVersion),
-		scalar("kind"), scalar(rw.WrappingKind),
-		scalar("items"), {Kind: yaml.SequenceNode, Content: nodes},
-	}}
-	if err := manifest.Write(w, list); err != nil {
+	l.buf.Reset()
+	batch := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar("items"), {Kind: yaml.SequenceNode, Content: nodes}}}
+	if err := l.wr.Write(&l.buf, batch); err != nil {
 		return err
 	}
-	// The functionConfig keeps its comments and styles: yaml.v3 writes it (it is small).
+	b, ok := bytes.CutPrefix(l.buf.Bytes(), []byte("items:\n"))
+	if !ok {
+		return fmt.Errorf("unexpected encoding of an item: %.40q", l.buf.Bytes())
+	}
+	_, err := l.w.Write(b)
+	l.written += len(nodes)
+	return err
+}
+
+// end writes what comes after the items: the functionConfig (with its comments and
+// styles: yaml.v3 writes it, it is small) and the results.
+func (l *listWriter) end(rw *kio.ByteReadWriter, results *yaml.RNode) error {
+	if !l.wrapped {
+		return nil
+	}
 	tail := &yaml.Node{Kind: yaml.MappingNode}
 	if fc := rw.FunctionConfig; fc != nil {
 		tail.Content = append(tail.Content, scalar("functionConfig"), fc.YNode())
@@ -92,7 +219,7 @@ func writeResourceList(w io.Writer, rw *kio.ByteReadWriter, items []*yaml.RNode,
 	if len(tail.Content) == 0 {
 		return nil
 	}
-	enc := yaml.NewEncoder(w)
+	enc := yaml.NewEncoder(l.w)
 	if err := enc.Encode(tail); err != nil {
 		return err
 	}

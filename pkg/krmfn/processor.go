@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -30,13 +31,27 @@ type Processor struct{}
 
 // Process implements framework.ResourceListProcessor. It returns the results as the
 // error when any is an error, so the function exits non-zero.
-func (Processor) Process(rl *framework.ResourceList) error {
+func (p Processor) Process(rl *framework.ResourceList) error {
+	outputs, err := p.render(rl)
+	if err != nil {
+		return err
+	}
+	return emit(outputs, pathAnnotations, func(n *yaml.Node) error {
+		rl.Items = append(rl.Items, yaml.NewRNode(n))
+		return nil
+	})
+}
+
+// render validates and renders rl's functionConfig: it appends the diagnostics to
+// rl.Results, drops the Platform spec from rl.Items (never echoed back) and returns
+// the trees to emit, or the results as the error when any is an error.
+func (Processor) render(rl *framework.ResourceList) ([]pipeline.Output, error) {
 	if rl.FunctionConfig == nil || rl.FunctionConfig.IsNilOrEmpty() {
 		rl.Results = append(rl.Results, &framework.Result{
 			Severity: framework.Error,
 			Message:  "missing functionConfig: pass the Platform spec (kind: Platform) as the function's config",
 		})
-		return rl.Results
+		return nil, rl.Results
 	}
 	file := specFile(rl.FunctionConfig)
 	res := pipeline.LoadNode(rl.FunctionConfig.YNode(), file)
@@ -44,12 +59,12 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		rl.Results = append(rl.Results, result(d))
 	}
 	if !res.Valid() {
-		return rl.Results
+		return nil, rl.Results
 	}
 	outputs, err := pipeline.Render(res.Trees)
 	if err != nil {
 		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error(), File: &framework.File{Path: file}})
-		return rl.Results
+		return nil, rl.Results
 	}
 	if env := rl.FunctionConfig.GetAnnotations()[EnvironmentAnnotation]; env != "" {
 		var picked []pipeline.Output
@@ -64,7 +79,7 @@ func (Processor) Process(rl *framework.ResourceList) error {
 				Field:   &framework.Field{Path: "metadata.annotations[" + EnvironmentAnnotation + "]"},
 				Message: fmt.Sprintf("no environment %q in spec.environments", env),
 			})
-			return rl.Results
+			return nil, rl.Results
 		}
 		outputs = picked
 	}
@@ -75,7 +90,25 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		}
 		items = append(items, it)
 	}
+	rl.Items = items
+	return outputs, nil
+}
+
+// pathAnnotations are the annotations that carry an object's path and index in the
+// rendered tree: kyaml's internal ones and the legacy ones older kustomize and kpt
+// releases read (path, index, path, index).
+var pathAnnotations = []string{
+	kioutil.PathAnnotation, kioutil.IndexAnnotation,
+	//lint:ignore SA1019 older kustomize and kpt releases read only the legacy annotations
+	kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,
+}
+
+// emit encodes the objects of outputs one at a time, each with those of
+// pathAnnotations listed in annos set to its path or index in the rendered tree,
+// and hands each node to fn: a node is not kept after fn returns unless fn keeps it.
+func emit(outputs []pipeline.Output, annos []string, fn func(*yaml.Node) error) error {
 	enc := manifest.NewEncoder()
+	var kv []string
 	for _, o := range outputs {
 		index := map[string]int{}
 		for _, r := range o.Tree.Resources {
@@ -86,15 +119,24 @@ func (Processor) Process(rl *framework.ResourceList) error {
 			p := path.Join(o.Dir, r.Path)
 			i := strconv.Itoa(index[p])
 			index[p]++
-			//lint:ignore SA1019 older kustomize and kpt releases read only the legacy annotations
-			legacyPath, legacyIndex := kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation
-			if err := setAnnotations(n, kioutil.PathAnnotation, p, kioutil.IndexAnnotation, i, legacyPath, p, legacyIndex, i); err != nil {
-				return fmt.Errorf("%s: %w", p, err)
+			kv = kv[:0]
+			for _, k := range annos {
+				v := p
+				if strings.HasSuffix(k, "/index") { // kioutil.IndexAnnotation and its legacy form
+					v = i
+				}
+				kv = append(kv, k, v)
 			}
-			items = append(items, yaml.NewRNode(n))
+			if len(kv) > 0 {
+				if err := setAnnotations(n, kv...); err != nil {
+					return fmt.Errorf("%s: %w", p, err)
+				}
+			}
+			if err := fn(n); err != nil {
+				return err
+			}
 		}
 	}
-	rl.Items = items
 	return nil
 }
 

@@ -25,8 +25,8 @@ type Model struct {
 	Pools       []Pool // by name
 	Gateway     Gateway
 	Health      Health
-	Apps        []App   // by name, so no output depends on the spec's order
-	Routes      []Route // by namespace, then name
+	Apps        []App      // by name, so no output depends on the spec's order
+	Routes      []Route    // by namespace, then name
 	Grants      []Grant    // by namespace, kind, source namespace
 	Waypoints   []Waypoint // by namespace
 	Namespaces  []Namespace

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/krm-gen/krm-gen/pkg/argocd"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 	"github.com/krm-gen/krm-gen/pkg/writer"
 )
@@ -24,8 +26,12 @@ import (
 //
 //	KRM_GEN_BENCH_SPEC_DIR=DIR go test -run '^TestWriteBenchSpecs$' -count=1 ./pkg/pipeline/
 
-// benchSizes are the app counts benchmarked.
+// benchSizes are the app counts benchmarked in process.
 var benchSizes = []int{1, 100, 1000, 5000}
+
+// benchSpecSizes are the app counts TestWriteBenchSpecs writes by default for
+// hack/bench.sh ($KRM_GEN_BENCH_SIZES overrides).
+var benchSpecSizes = []int{100, 1000, 5000, 10000}
 
 // appsPerNamespace groups generated apps into team namespaces.
 const appsPerNamespace = 20
@@ -104,8 +110,33 @@ spec:
 `)
 	teams := (n + appsPerNamespace - 1) / appsPerNamespace
 	for i := 0; i < n; i++ {
-		app, ns := benchApp(i), benchTeam(i/appsPerNamespace)
-		fmt.Fprintf(&b, `  - name: %[1]s
+		app, ns, pool := benchApp(i), benchTeam(i/appsPerNamespace), appPools[i%len(appPools)]
+		switch benchSource(i) {
+		case "helm":
+			fmt.Fprintf(&b, `  - name: %[1]s
+    namespace: %[2]s
+    nodePool: %[3]s
+    helm:
+      repoURL: https://stefanprodan.github.io/podinfo
+      chart: podinfo
+      version: 6.9.%[4]d
+      values: {replicaCount: 2, ui: {message: %[1]s}}
+    service: {name: %[1]s-podinfo, port: 9898}
+    podSelector: {app.kubernetes.io/name: %[1]s-podinfo}
+`, app, ns, pool, i%3)
+		case "git":
+			fmt.Fprintf(&b, `  - name: %[1]s
+    namespace: %[2]s
+    nodePool: %[3]s
+    git:
+      repoURL: https://github.com/acme/%[1]s.git
+      revision: v1.%[4]d.0
+      path: deploy
+      kustomize: true
+    service: {name: %[1]s, port: 8080}
+`, app, ns, pool, i%7)
+		default:
+			fmt.Fprintf(&b, `  - name: %[1]s
     namespace: %[2]s
     nodePool: %[3]s
     image: registry.example.com/%[2]s/%[1]s:1.%[4]d.0
@@ -125,15 +156,28 @@ spec:
         name: %[1]s
         team: %[2]s
         listen: ":8080"
-`, app, ns, appPools[i%len(appPools)], i%7, 2+i%2)
+`, app, ns, pool, i%7, 2+i%2)
+		}
 	}
 	b.WriteString("  routes:\n")
 	for i := 0; i < n; i++ {
 		app, ns := benchApp(i), benchTeam(i/appsPerNamespace)
 		for j, suffix := range []string{"web", "api"} {
-			fmt.Fprintf(&b, "  - {name: %s-%s, path: /%s/%s/%s, app: %s", app, suffix, ns, app, suffix, app)
-			if j == 0 {
-				b.WriteString(", rewrite: /")
+			path := fmt.Sprintf("/%s/%s/%s", ns, app, suffix)
+			switch {
+			case j == 0 && i%5 == 0 && i+1 < n && (i+1)/appsPerNamespace == i/appsPerNamespace:
+				// a canary: a tenth of the requests to the next app of the team
+				fmt.Fprintf(&b, "  - {name: %s-%s, matches: [{path: %s}], backends: [{app: %s, weight: 90}, {app: %s, weight: 10}], timeout: 10s, rewrite: /",
+					app, suffix, path, app, benchApp(i+1))
+			case j == 1 && i%5 == 1:
+				// header routing with a request header edit
+				fmt.Fprintf(&b, "  - {name: %s-%s, matches: [{path: %s, headers: {x-tenant: %s}}], app: %s, requestHeaders: {set: {x-team: %s}}",
+					app, suffix, path, ns, app, ns)
+			default:
+				fmt.Fprintf(&b, "  - {name: %s-%s, path: %s, app: %s", app, suffix, path, app)
+				if j == 0 {
+					b.WriteString(", rewrite: /")
+				}
 			}
 			if (2*i+j)%3 == 1 { // a third of the routes: HTTPRoute outside the backend's namespace
 				other := "istio-ingress" // owned by the platform team, as in blueprints/eks
@@ -146,6 +190,18 @@ spec:
 		}
 	}
 	return b.Bytes()
+}
+
+// benchSource is where app i's pods come from: a tenth each from a Helm chart and a
+// git folder, the rest inline.
+func benchSource(i int) string {
+	switch i % 10 {
+	case 9:
+		return "helm"
+	case 8:
+		return "git"
+	}
+	return "inline"
 }
 
 func benchApp(i int) string  { return fmt.Sprintf("app-%05d", i) }
@@ -273,7 +329,7 @@ func TestBenchSpecValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var routes, cross, grants, tolerated int
+	var routes, cross, grants, tolerated, weighted, headers, charts, folders int
 	for _, o := range outputs {
 		for _, r := range o.Tree.Resources {
 			switch obj := r.Object.(type) {
@@ -282,15 +338,35 @@ func TestBenchSpecValid(t *testing.T) {
 					continue
 				}
 				routes++
+				isCross := false
 				for _, rule := range obj.Spec.Rules {
+					if len(rule.BackendRefs) > 1 {
+						weighted++
+					}
+					for _, m := range rule.Matches {
+						if len(m.Headers) > 0 {
+							headers++
+						}
+					}
 					for _, br := range rule.BackendRefs {
 						if br.Namespace != nil && string(*br.Namespace) != obj.Namespace {
-							cross++
+							isCross = true
 						}
 					}
 				}
+				if isCross {
+					cross++
+				}
 			case *gwv1.ReferenceGrant:
 				grants++
+			case *argocd.Application:
+				if src := obj.Spec.Source; !strings.Contains(obj.Name, "app-") || src == nil {
+					break
+				} else if src.Chart != "" {
+					charts++
+				} else if src.Kustomize != nil {
+					folders++
+				}
 			case *appsv1.Deployment:
 				if strings.HasPrefix(obj.Name, "app-") && len(obj.Spec.Template.Spec.Tolerations) > 0 {
 					tolerated++
@@ -307,7 +383,13 @@ func TestBenchSpecValid(t *testing.T) {
 	if grants == 0 {
 		t.Error("no ReferenceGrant rendered for the cross-namespace routes")
 	}
-	if want := n * 3 / 4; tolerated < want-1 {
+	if want := n / 10; charts != want || folders != want {
+		t.Errorf("Applications of charts = %d, of git folders = %d, want %d each", charts, folders, want)
+	}
+	if weighted < n/6 || headers < n/6 {
+		t.Errorf("weighted rules = %d, header matches = %d, want about a fifth of the apps each", weighted, headers)
+	}
+	if want := n * 8 / 10 * 3 / 4; tolerated < want-1 {
 		t.Errorf("app Deployments with tolerations = %d, want at least %d (three of four pools are tainted)", tolerated, want)
 	}
 	files, err := pipeline.Files(outputs)
@@ -316,8 +398,8 @@ func TestBenchSpecValid(t *testing.T) {
 	}
 	// A workload file per app, the rest per namespace: fewer files keep fresh
 	// renders off the file system's slow path (BENCHMARKS.md).
-	if len(files) < n || len(files) >= 2*n {
-		t.Errorf("rendered %d files, want one per app (%d) plus a few per namespace", len(files), n)
+	if inline := n * 8 / 10; len(files) < inline || len(files) >= 2*n {
+		t.Errorf("rendered %d files, want one per inline app (%d) plus a few per namespace", len(files), inline)
 	}
 }
 
@@ -331,7 +413,18 @@ func TestWriteBenchSpecs(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range benchSizes {
+	sizes := benchSpecSizes
+	if v := os.Getenv("KRM_GEN_BENCH_SIZES"); v != "" {
+		sizes = nil
+		for _, f := range strings.Fields(v) {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				t.Fatalf("KRM_GEN_BENCH_SIZES: %q is not an app count", f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("bench-%d.yaml", n)), benchSpec(n), 0o644); err != nil {
 			t.Fatal(err)
 		}

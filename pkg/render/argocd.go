@@ -3,8 +3,8 @@ package render
 import (
 	"encoding/json"
 	"path"
-	"strings"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"

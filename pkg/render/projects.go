@@ -55,6 +55,10 @@ func projects(m *model.Model, t *Tree) error {
 		all = append(all, p)
 	}
 	reg := newKinds()
+	files, err := indexFiles(reg, m.Repo.TreePath, t.Resources)
+	if err != nil {
+		return err
+	}
 	byProject := map[string]*projectKinds{}
 	for _, r := range t.Resources {
 		app, ok := r.Object.(*argocd.Application)
@@ -78,18 +82,16 @@ func projects(m *model.Model, t *Tree) error {
 			pk.anyNamespaced = pk.anyNamespaced || in.anyNamespaced
 			continue
 		}
-		for _, res := range t.Resources {
-			if !Reads(src, m.Repo.TreePath, res.Path) {
+		for _, f := range files.candidates(src) {
+			if !readsRepoPath(src, f.path) {
 				continue
 			}
-			ki, err := reg.of(res.Object)
-			if err != nil {
-				return err
-			}
-			if ki.Namespaced {
-				pk.namespaced[ki.GroupKind] = true
-			} else {
-				pk.cluster[ki.GroupKind] = true
+			for _, ki := range f.kinds {
+				if ki.Namespaced {
+					pk.namespaced[ki.GroupKind] = true
+				} else {
+					pk.cluster[ki.GroupKind] = true
+				}
 			}
 		}
 	}
@@ -129,15 +131,94 @@ func projects(m *model.Model, t *Tree) error {
 	return nil
 }
 
+// treeFile is one file of a tree: its path in the repository and the kinds of its objects.
+type treeFile struct {
+	path  string
+	kinds []kindInfo
+}
+
+// treeFiles are a tree's files by folder (in the repository), so that the files an
+// Application reads are found without testing every file against every Application.
+type treeFiles struct {
+	all    []*treeFile
+	byDir  map[string][]*treeFile
+	byPath map[string]*treeFile // by path in the repository
+}
+
+// indexFiles groups the resources of a tree at treePath into its files.
+func indexFiles(reg kinds, treePath string, resources []Resource) (treeFiles, error) {
+	tf := treeFiles{byDir: map[string][]*treeFile{}, byPath: map[string]*treeFile{}}
+	byPath := map[string]*treeFile{} // by tree path
+	for _, res := range resources {
+		ki, err := reg.of(res.Object)
+		if err != nil {
+			return tf, err
+		}
+		f := byPath[res.Path]
+		if f == nil {
+			f = &treeFile{path: path.Join(treePath, res.Path)}
+			byPath[res.Path] = f
+			tf.byPath[f.path] = f
+			tf.all = append(tf.all, f)
+			dir := path.Dir(f.path)
+			tf.byDir[dir] = append(tf.byDir[dir], f)
+		}
+		if !slices.Contains(f.kinds, ki) {
+			f.kinds = append(f.kinds, ki)
+		}
+	}
+	return tf, nil
+}
+
+// candidates are the files src may read: every file when it recurses into
+// subfolders, the files its include names when they are file names (no glob), else
+// those of its folder.
+func (tf treeFiles) candidates(src *argocd.ApplicationSource) []*treeFile {
+	d := src.Directory
+	if d != nil && d.Recurse {
+		return tf.all
+	}
+	if d == nil || d.Include == "" {
+		return tf.byDir[src.Path]
+	}
+	var named []*treeFile
+	for _, p := range includePatterns(d.Include) {
+		if strings.ContainsAny(p, `*?[\/`) {
+			return tf.byDir[src.Path]
+		}
+		if f := tf.byPath[src.Path+"/"+p]; f != nil {
+			named = append(named, f)
+		}
+	}
+	return named
+}
+
+// includePatterns are the globs of an Argo CD directory include: one, or {a,b}.
+func includePatterns(include string) []string {
+	pats := []string{include}
+	if strings.HasPrefix(include, "{") && strings.HasSuffix(include, "}") {
+		pats = strings.Split(include[1:len(include)-1], ",")
+	}
+	for i := range pats {
+		pats[i] = strings.TrimSpace(pats[i])
+	}
+	return pats
+}
+
 // Reads reports whether an Application with source src reads the tree file at file
 // (tree-relative) of a tree at treePath in the repository, as Argo CD's directory
 // source does: files under source.path, in subfolders only with recurse, matching
 // include (a glob, or {a,b} globs, on the path relative to source.path or its base name).
 func Reads(src *argocd.ApplicationSource, treePath, file string) bool {
+	return readsRepoPath(src, path.Join(treePath, file))
+}
+
+// readsRepoPath is Reads for a file at repoPath in the repository.
+func readsRepoPath(src *argocd.ApplicationSource, repoPath string) bool {
 	if src == nil || src.Chart != "" {
 		return false
 	}
-	rel, ok := strings.CutPrefix(path.Join(treePath, file), src.Path+"/")
+	rel, ok := strings.CutPrefix(repoPath, src.Path+"/")
 	if !ok {
 		return false
 	}
@@ -152,12 +233,7 @@ func Reads(src *argocd.ApplicationSource, treePath, file string) bool {
 	if include == "" {
 		return true
 	}
-	pats := []string{include}
-	if strings.HasPrefix(include, "{") && strings.HasSuffix(include, "}") {
-		pats = strings.Split(include[1:len(include)-1], ",")
-	}
-	for _, p := range pats {
-		p = strings.TrimSpace(p)
+	for _, p := range includePatterns(include) {
 		if ok, _ := path.Match(p, rel); ok {
 			return true
 		}

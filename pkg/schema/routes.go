@@ -25,14 +25,14 @@ type MeshRoute struct {
 
 // Rule is what a route does with the requests it matches.
 type Rule struct {
-	Matches         []RouteMatch    `json:"matches,omitempty" jsonschema:"description=ORed; each match ANDs its conditions; none matches every request"`
-	Backends        []RouteBackend  `json:"backends,omitempty" jsonschema:"description=Weighted split of the requests"`
-	Timeout         string          `json:"timeout,omitempty" jsonschema:"description=Request timeout, a Gateway API duration (10s, 1m30s, 500ms); HTTP only"`
-	RequestHeaders  *HeaderFilter   `json:"requestHeaders,omitempty" jsonschema:"description=Headers set, added or removed before forwarding"`
-	ResponseHeaders *HeaderFilter   `json:"responseHeaders,omitempty" jsonschema:"description=Headers set, added or removed in the response"`
-	Rewrite         string          `json:"rewrite,omitempty" jsonschema:"description=Replace the matched path prefix with this before forwarding; HTTP only"`
-	Redirect        *RouteRedirect  `json:"redirect,omitempty" jsonschema:"description=Answer with a redirect instead of forwarding; HTTP only"`
-	Mirror          *RouteMirror    `json:"mirror,omitempty" jsonschema:"description=Also send a copy of a share of the requests to a backend (responses are dropped)"`
+	Matches         []RouteMatch   `json:"matches,omitempty" jsonschema:"description=ORed; each match ANDs its conditions; none matches every request"`
+	Backends        []RouteBackend `json:"backends,omitempty" jsonschema:"description=Weighted split of the requests"`
+	Timeout         string         `json:"timeout,omitempty" jsonschema:"description=Request timeout, a Gateway API duration (10s, 1m30s, 500ms); HTTP only"`
+	RequestHeaders  *HeaderFilter  `json:"requestHeaders,omitempty" jsonschema:"description=Headers set, added or removed before forwarding"`
+	ResponseHeaders *HeaderFilter  `json:"responseHeaders,omitempty" jsonschema:"description=Headers set, added or removed in the response"`
+	Rewrite         string         `json:"rewrite,omitempty" jsonschema:"description=Replace the matched path prefix with this before forwarding; HTTP only"`
+	Redirect        *RouteRedirect `json:"redirect,omitempty" jsonschema:"description=Answer with a redirect instead of forwarding; HTTP only"`
+	Mirror          *RouteMirror   `json:"mirror,omitempty" jsonschema:"description=Also send a copy of a share of the requests to a backend (responses are dropped)"`
 }
 
 // RouteMatch is one way a request matches: every condition set must hold (exact values).

@@ -694,11 +694,6 @@ func Duplicate(fp *field.Path, value any, detail string) *field.Error {
 	return e
 }
 
-func hasKey[V any](m map[string]V, k string) bool {
-	_, ok := m[k]
-	return ok
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -244,11 +244,7 @@ func (v *validator) probe(fp *field.Path, p *Probe, ports portSet) {
 	}
 	if p.Port != "" {
 		if _, ok := ports[p.Port]; !ok {
-			known := make([]string, 0, len(ports))
-			for _, n := range sortedKeys(ports) {
-				known = append(known, n)
-			}
-			v.add(field.Invalid(fp.Child("port"), p.Port, fmt.Sprintf("no port of the app has this name (ports: %s)", strings.Join(known, ", "))))
+			v.add(field.Invalid(fp.Child("port"), p.Port, fmt.Sprintf("no port of the app has this name (ports: %s)", strings.Join(sortedKeys(ports), ", "))))
 		}
 		if len(p.Exec) > 0 {
 			v.add(field.Forbidden(fp.Child("port"), "an exec probe runs in the container: it has no port"))
