@@ -219,11 +219,7 @@ func (l *listWriter) end(rw *kio.ByteReadWriter, results *yaml.RNode) error {
 	if len(tail.Content) == 0 {
 		return nil
 	}
-	enc := yaml.NewEncoder(l.w)
-	if err := enc.Encode(tail); err != nil {
-		return err
-	}
-	return enc.Close()
+	return encodeSplit(l.w, tail)
 }
 
 func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
