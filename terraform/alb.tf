@@ -82,8 +82,9 @@ resource "aws_lb" "this" {
 # load_balancer.target_group_name and the TargetGroupBinding krm-gen renders
 # refers to it by that name, so the controller registers the gateway pods.
 #
-# alb.target_protocol_version: HTTP1, or HTTP2 when the platform has gRPC
-# routes (the gateway speaks both over TLS). With either, the health check is
+# alb.target_protocol_version: HTTP1 (HTTP2 only when every client speaks
+# HTTP/2: the ALB answers 464 to an HTTP/1.1 request for an HTTP/2 target
+# group; gRPC has its own target group below). With either, the health check is
 # an HTTPS request to a ping path answered with an HTTP status code; only the
 # GRPC protocol version would take a gRPC method path and gRPC codes.
 # Changing it replaces the target group (see README).
@@ -112,6 +113,67 @@ resource "aws_lb_target_group" "gateway" {
     "krm-gen/gateway" = "${var.gateway.namespace}/${var.gateway.name}"
     "krm-gen/service" = "${var.gateway.namespace}/${var.gateway.service_name}"
     "krm-gen/mode"    = var.load_balancer.mode
+  }
+}
+
+# gRPC (alb.grpc_target_group): a second target group on the same targets that
+# speaks HTTP/2 to the gateway, and a listener rule sending it the requests
+# whose content-type is application/grpc*; everything else stays on the default
+# target group, so HTTP/1.1 clients keep working.
+resource "aws_lb_target_group" "gateway_grpc" {
+  count = var.alb.grpc_target_group ? 1 : 0
+
+  name                 = local.grpc_target_group_name
+  vpc_id               = aws_vpc.this.id
+  target_type          = "ip"
+  protocol             = "HTTPS"
+  protocol_version     = "HTTP2"
+  port                 = var.gateway.https_port
+  deregistration_delay = 30
+
+  health_check {
+    enabled             = true
+    protocol            = "HTTPS"
+    port                = "traffic-port"
+    path                = var.health_path
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  tags = {
+    "krm-gen/gateway" = "${var.gateway.namespace}/${var.gateway.name}"
+    "krm-gen/service" = "${var.gateway.namespace}/${var.gateway.service_name}"
+    "krm-gen/mode"    = var.load_balancer.mode
+  }
+}
+
+resource "aws_lb_target_group_attachment" "nlb_grpc" {
+  for_each = var.alb.grpc_target_group ? local.nlb_targets : {}
+
+  target_group_arn = aws_lb_target_group.gateway_grpc[0].arn
+  target_id        = each.key
+  port             = var.gateway.https_port
+}
+
+resource "aws_lb_listener_rule" "grpc" {
+  count = var.alb.grpc_target_group ? 1 : 0
+
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 10
+
+  condition {
+    http_header {
+      http_header_name = "content-type"
+      values           = ["application/grpc*"]
+    }
+  }
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.gateway_grpc[0].arn
   }
 }
 

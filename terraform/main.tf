@@ -79,6 +79,9 @@ locals {
   # ---- Load balancer --------------------------------------------------------
   nlb_mode          = var.load_balancer.mode == "nlb"
   target_group_name = var.load_balancer.target_group_name != "" ? var.load_balancer.target_group_name : "${var.platform_name}-gateway"
+  # The gRPC target group's name: the default one's, cut to fit 32 characters, + "-grpc"
+  # (krm-gen derives the same name for the TargetGroupBinding: model.GRPCTargetGroupName).
+  grpc_target_group_name = "${trimsuffix(substr(local.target_group_name, 0, 27), "-")}-grpc"
 
   # Pinned NLB addresses keyed by address, with the CIDR of the subnet they
   # name ("" when no such subnet: see the preconditions in alb.tf).

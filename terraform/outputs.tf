@@ -23,6 +23,11 @@ output "target_group_name" {
   value       = aws_lb_target_group.gateway.name
 }
 
+output "grpc_target_group_name" {
+  description = "Name of the gRPC target group (alb.grpc_target_group; the second TargetGroupBinding refers to it in targetGroupBinding mode), or null."
+  value       = var.alb.grpc_target_group ? aws_lb_target_group.gateway_grpc[0].name : null
+}
+
 output "argocd_admin_password_command" {
   description = "Command that prints the initial Argo CD admin password."
   value       = "kubectl -n ${var.argocd_namespace} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d"

@@ -136,12 +136,13 @@ variable "load_balancer" {
 }
 
 variable "alb" {
-  description = "Public ALB settings: the ACM certificate ARN that is the HTTPS listener's default (required at plan time, see README), extra ACM certificates for more hostnames (SNI at the ALB, one aws_lb_listener_certificate each), an optional WAFv2 web ACL ARN (empty: no WAF association), and the protocol version the target group speaks to the gateway (HTTP1, or HTTP2 when the platform has gRPC routes)."
+  description = "Public ALB settings: the ACM certificate ARN that is the HTTPS listener's default (required at plan time, see README), extra ACM certificates for more hostnames (SNI at the ALB, one aws_lb_listener_certificate each), an optional WAFv2 web ACL ARN (empty: no WAF association), the protocol version the default target group speaks to the gateway (HTTP1; HTTP2 only when every client speaks HTTP/2: the ALB answers 464 to an HTTP/1.1 request for an HTTP/2 target group), and grpc_target_group: a second, HTTP/2 target group on the same targets for requests whose content-type is application/grpc* (krm-gen sets it when the platform has gRPC routes)."
   type = object({
     certificate_arn         = optional(string, "")
     waf_acl_arn             = optional(string, "")
     extra_certificate_arns  = optional(list(string), [])
     target_protocol_version = optional(string, "HTTP1")
+    grpc_target_group       = optional(bool, false)
   })
 
   validation {
@@ -174,7 +175,7 @@ variable "alb" {
 
   validation {
     condition     = contains(["HTTP1", "HTTP2"], var.alb.target_protocol_version)
-    error_message = "alb.target_protocol_version must be \"HTTP1\" or \"HTTP2\" (HTTP2 when the platform has gRPC routes; the gateway speaks both over TLS)."
+    error_message = "alb.target_protocol_version must be \"HTTP1\" or \"HTTP2\" (HTTP2 only when every client speaks HTTP/2; gRPC goes to its own target group: alb.grpc_target_group)."
   }
 }
 

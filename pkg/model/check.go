@@ -89,12 +89,19 @@ func (m *Model) checkRoutes() field.ErrorList {
 			parent = fmt.Sprintf("%s/%s:%d", r.Parents[0].Namespace, r.Parents[0].Name, r.Parents[0].Port)
 		}
 		for _, rule := range r.Rules {
-			for k, mt := range rule.Matches {
+			matches := rule.Matches
+			if len(matches) == 0 {
+				matches = []Match{{}} // no match takes every request, as PathPrefix /
+			}
+			for k, mt := range matches {
 				if mt.Path != "" && schema.HTTPPath(mt.Path) != "" {
 					continue // reported by validation
 				}
 				at := r.Field.Child("matches").Index(k)
-				if r.shortPath(k) {
+				switch {
+				case len(rule.Matches) == 0:
+					at = r.Field
+				case r.shortPath(k):
 					at = r.Field.Child("path")
 				}
 				key := r.Kind + "\x00" + parent + "\x00" + strings.Join(hosts, ",") + "\x00" + mt.key()

@@ -39,6 +39,20 @@ type Gateway struct {
 	LoadBalancer    schema.LoadBalancer
 	Infrastructure  schema.Infrastructure
 	Certificate     *Certificate // cert-manager issues the HTTPS listener's Secret
+	// GRPCTargetGroup names the ALB's second, HTTP/2 target group (eks with gRPC
+	// routes): the ALB forwards it the requests whose content-type is gRPC.
+	GRPCTargetGroup string
+}
+
+// GRPCTargetGroupName is the name Terraform gives the ALB's gRPC target group for
+// platform p whose default target group is named targetGroup ("" for Terraform's
+// default <p>-gateway): that name cut to 27 characters, without a trailing hyphen,
+// and "-grpc" (terraform/main.tf, local.grpc_target_group_name).
+func GRPCTargetGroupName(p, targetGroup string) string {
+	if targetGroup == "" {
+		targetGroup = p + "-gateway"
+	}
+	return strings.TrimSuffix(targetGroup[:min(len(targetGroup), 27)], "-") + "-grpc"
 }
 
 // Listener is one listener of the Gateway.

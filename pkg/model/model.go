@@ -75,6 +75,9 @@ func Build(p *schema.Platform, env string) *Model {
 	m.Gateway = gateway(p, m)
 	m.Apps = apps(s, m)
 	m.Routes = routes(s, m)
+	if m.Provider == schema.ProviderEKS && slices.ContainsFunc(m.Routes, func(r Route) bool { return r.Kind == KindGRPCRoute }) {
+		m.Gateway.GRPCTargetGroup = GRPCTargetGroupName(p.Metadata.Name, m.Gateway.LoadBalancer.TargetGroupName)
+	}
 	m.Grants = grants(m)
 	m.Waypoints = waypoints(s, m)
 	m.Namespaces = namespaces(m)

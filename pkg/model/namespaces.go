@@ -24,6 +24,9 @@ type Namespace struct {
 	Waypoint    *Waypoint               // its Services' mesh traffic goes through this waypoint
 	HasApps     bool                    // holds apps: gets the gateway-only AuthorizationPolicy
 	IsGateway   bool
+	// MeshCallers are the identities of other namespaces' waypoints whose mesh routes
+	// send requests to Services here (requests arrive with the waypoint's identity).
+	MeshCallers []string
 	// Managed namespaces are created and labelled by krm-gen; the others (backend or
 	// certificate namespaces holding nothing krm-gen renders but a ReferenceGrant)
 	// belong to someone else and are only referenced.
@@ -68,8 +71,21 @@ func namespaces(m *Model) []Namespace {
 	for i := range m.Waypoints {
 		managed(m.Waypoints[i].Namespace).Waypoint = &m.Waypoints[i]
 	}
+	for i := range m.Routes {
+		r := &m.Routes[i]
+		w := byName[r.Namespace].Waypoint
+		if !r.Mesh || w == nil {
+			continue
+		}
+		for _, b := range r.References() {
+			if ns := get(b.Namespace); b.Namespace != r.Namespace && !slices.Contains(ns.MeshCallers, w.Principal) {
+				ns.MeshCallers = append(ns.MeshCallers, w.Principal)
+			}
+		}
+	}
 	out := make([]Namespace, 0, len(byName))
 	for _, ns := range byName {
+		slices.Sort(ns.MeshCallers)
 		if ns.Managed {
 			ns.Labels = namespaceLabels(m, ns)
 		}

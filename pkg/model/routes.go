@@ -278,7 +278,7 @@ func headerEdits(h *schema.HeaderFilter) *HeaderEdits {
 	return &HeaderEdits{Set: h.Set, Add: h.Add, Remove: h.Remove}
 }
 
-// backend resolves an app to its Service (a gRPC route to the app's first gRPC port)
+// backend resolves an app to its Service (a gRPC route to the app's first GRPC or HTTP2 port)
 // and keeps an existing Service as it is.
 func (m *Model) backend(b schema.RouteBackend, proto schema.RouteProtocol, weight int32) Backend {
 	if b.App == "" {
@@ -291,7 +291,7 @@ func (m *Model) backend(b schema.RouteBackend, proto schema.RouteProtocol, weigh
 	port := a.Service.Port
 	if proto == schema.RouteGRPC && a.Inline != nil {
 		for _, p := range a.Inline.Ports {
-			if p.Protocol == schema.ProtocolGRPC {
+			if p.Protocol.H2() {
 				port = p.Port
 				break
 			}

@@ -28,7 +28,10 @@ func gateway(m *model.Model, t *Tree) error {
 	}
 	t.add(DirGateway+"/gateway.yaml", params, gatewayObj(m))
 	if m.Provider == schema.ProviderEKS && m.Gateway.LoadBalancer.Mode == schema.ModeTargetGroupBinding {
-		t.add(DirGateway+"/target-group-binding.yaml", targetGroupBinding(m))
+		t.add(DirGateway+"/target-group-binding.yaml", targetGroupBinding(m, m.Gateway.Name, m.Gateway.LoadBalancer.TargetGroupARN, m.Gateway.LoadBalancer.TargetGroupName))
+		if g := m.Gateway.GRPCTargetGroup; g != "" {
+			t.add(DirGateway+"/target-group-binding.yaml", targetGroupBinding(m, m.Gateway.Name+"-grpc", "", g))
+		}
 	}
 	if c := m.Gateway.Certificate; c != nil {
 		objs := []any{certificate(m, c)}
@@ -167,21 +170,22 @@ type serviceRef struct {
 	Port int32  `json:"port"`
 }
 
-func targetGroupBinding(m *model.Model) *targetGroupBindingObj {
+// targetGroupBinding binds a target group (by ARN or name) to the gateway's pods.
+func targetGroupBinding(m *model.Model, name, arn, targetGroup string) *targetGroupBindingObj {
 	g := m.Gateway
 	// The ALB's target port: the HTTPS listener's, else the HTTP one's.
 	port := g.HTTPSPort()
 	if l := g.Listener(model.ListenerHTTP); port == 0 && l != nil {
 		port = l.Port
 	}
-	om := meta(m, g.Name, g.Namespace, nil)
+	om := meta(m, name, g.Namespace, nil)
 	return &targetGroupBindingObj{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "elbv2.k8s.aws/v1beta1", Kind: "TargetGroupBinding"},
 		ObjectMeta: om,
 		Spec: targetGroupBindingSpec{
 			ServiceRef:      serviceRef{Name: g.ServiceName, Port: port},
-			TargetGroupARN:  g.LoadBalancer.TargetGroupARN,
-			TargetGroupName: g.LoadBalancer.TargetGroupName,
+			TargetGroupARN:  arn,
+			TargetGroupName: targetGroup,
 			TargetType:      "ip",
 		},
 	}

@@ -123,12 +123,36 @@ func projects(m *model.Model, t *Tree) error {
 	for _, p := range all {
 		if pk := byProject[p.Name]; pk != nil {
 			p.Spec.ClusterResourceWhitelist = whitelist(pk.cluster)
-			if !pk.anyNamespaced {
+			switch {
+			case !pk.anyNamespaced && len(pk.namespaced) == 0:
+				// Argo CD reads an empty whitelist as every kind: refuse them all.
+				p.Spec.NamespaceResourceBlacklist = []metav1.GroupKind{{Group: "*", Kind: "*"}}
+			case !pk.anyNamespaced:
 				p.Spec.NamespaceResourceWhitelist = whitelist(pk.namespaced)
+			default:
+				// Upstream charts' namespaced kinds cannot be listed, so any is allowed:
+				// but never routing, policy or Argo CD objects, which only the
+				// platform, mesh and bootstrap projects may sync.
+				p.Spec.NamespaceResourceBlacklist = ReservedNamespacedKinds()
 			}
 		}
 	}
 	return nil
+}
+
+// ReservedNamespacedKinds are the namespaced kinds a project that deploys upstream
+// charts (whose kinds are not listed) may never sync: Gateway API routes and
+// grants, Istio's security, networking, telemetry and extension objects, and Argo
+// CD's own objects. Globs, as Argo CD matches them.
+func ReservedNamespacedKinds() []metav1.GroupKind {
+	return []metav1.GroupKind{
+		{Group: "gateway.networking.k8s.io", Kind: "*"},
+		{Group: "security.istio.io", Kind: "*"},
+		{Group: "networking.istio.io", Kind: "*"},
+		{Group: "telemetry.istio.io", Kind: "*"},
+		{Group: "extensions.istio.io", Kind: "*"},
+		{Group: "argoproj.io", Kind: "*"},
+	}
 }
 
 // treeFile is one file of a tree: its path in the repository and the kinds of its objects.

@@ -76,6 +76,9 @@ func TestEveryRenderedObjectIsAllowedByItsProject(t *testing.T) {
 						if wl := p.Spec.NamespaceResourceWhitelist; len(wl) > 0 && !slices.Contains(wl, gk) {
 							t.Errorf("%s: %s not in project %s's namespaceResourceWhitelist %v", id, gk, p.Name, wl)
 						}
+						if globListed(p.Spec.NamespaceResourceBlacklist, gk) {
+							t.Errorf("%s: %s is in project %s's namespaceResourceBlacklist", id, gk, p.Name)
+						}
 						ns := o.GetNamespace()
 						if ns == "" {
 							ns = app.Spec.Destination.Namespace
@@ -93,6 +96,18 @@ func TestEveryRenderedObjectIsAllowedByItsProject(t *testing.T) {
 			}
 		})
 	}
+}
+
+// globListed matches a kind against a list of group/kind globs, as Argo CD does.
+func globListed(list []metav1.GroupKind, gk metav1.GroupKind) bool {
+	for _, e := range list {
+		g, _ := path.Match(e.Group, gk.Group)
+		k, _ := path.Match(e.Kind, gk.Kind)
+		if g && k {
+			return true
+		}
+	}
+	return false
 }
 
 func destinationAllowed(p *argocd.AppProject, server, ns string) bool {
@@ -138,6 +153,13 @@ func TestWhitelistsAreExact(t *testing.T) {
 				}
 			}
 			for _, p := range projects {
+				// A project that allows every namespaced kind (Argo CD reads an empty
+				// whitelist as all) must refuse the routing, policy and Argo CD kinds.
+				denyAll := []metav1.GroupKind{{Group: "*", Kind: "*"}}
+				if bl := p.Spec.NamespaceResourceBlacklist; len(p.Spec.NamespaceResourceWhitelist) == 0 &&
+					!slices.Equal(bl, render.ReservedNamespacedKinds()) && !(slices.Equal(bl, denyAll) && !upstream[p.Name]) {
+					t.Errorf("project %s allows every namespaced kind and its namespaceResourceBlacklist is %v, want %v (or, with no upstream source, %v)", p.Name, bl, render.ReservedNamespacedKinds(), denyAll)
+				}
 				if upstream[p.Name] {
 					continue
 				}

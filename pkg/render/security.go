@@ -39,7 +39,9 @@ func security(m *model.Model, t *Tree) error {
 	}
 	for _, a := range m.Apps {
 		if len(a.AllowFrom) > 0 {
-			t.add(securityFile(a.Namespace), appCallersPolicy(m, a))
+			for _, ap := range appCallersPolicies(m, a) {
+				t.add(securityFile(a.Namespace), ap)
+			}
 		}
 	}
 	return nil
@@ -67,6 +69,10 @@ func authorizationPolicy(m *model.Model, ns model.Namespace) *securityv1.Authori
 	if w := ns.Waypoint; w != nil {
 		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: []string{w.Principal}}))
 	}
+	if len(ns.MeshCallers) > 0 {
+		// Mesh routes of other namespaces send here through their waypoints.
+		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: ns.MeshCallers}))
+	}
 	return ap
 }
 
@@ -76,36 +82,66 @@ func waypointPolicy(m *model.Model, ns model.Namespace) *securityv1.Authorizatio
 	ap := policy(m, "allow-namespace-at-waypoint", ns.Name, nil)
 	ap.Spec.TargetRefs = []*apitype.PolicyTargetReference{{Group: gwv1.GroupName, Kind: model.KindGateway, Name: ns.Waypoint.Name}}
 	ap.Spec.Rules = []*apisecurity.Rule{from(&apisecurity.Source{Namespaces: []string{ns.Name}})}
+	if len(ns.MeshCallers) > 0 {
+		// Mesh routes of other namespaces send here through their waypoints.
+		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: ns.MeshCallers}))
+	}
 	return ap
 }
 
-// appCallersPolicy lets the extra sources an app names reach that app only: one
-// rule per source, whose fields must all match. At ztunnel it selects the app's pods;
-// behind a waypoint it targets the app's Service, and a source's paths and methods
-// become the rule's operation.
-func appCallersPolicy(m *model.Model, a model.App) *securityv1.AuthorizationPolicy {
-	ap := policy(m, "allow-"+a.Name+"-callers", a.Namespace, map[string]string{model.LabelName: a.Name})
-	waypoint := m.Waypoint(a.Namespace) != nil
-	if waypoint {
-		ap.Spec.TargetRefs = []*apitype.PolicyTargetReference{{Group: "", Kind: model.KindService, Name: a.Service.Name}}
-	} else {
+// appCallersPolicies let the extra sources an app names reach that app only: one
+// rule per source, whose fields must all match. Without a waypoint, one policy at
+// ztunnel selects the app's pods. With one, mesh traffic to the app's Service arrives
+// through the waypoint: a policy targeting the Service checks every source there (a
+// source's paths and methods become the rule's operation), and the L4-only sources
+// keep a ztunnel policy on the pods too (when their labels are known), for what does
+// not pass the waypoint (pod IPs, ipBlocks callers outside the mesh). L7 sources get none: a request that skips
+// the waypoint cannot have its path checked, so ztunnel refuses it.
+func appCallersPolicies(m *model.Model, a model.App) []*securityv1.AuthorizationPolicy {
+	name := "allow-" + a.Name + "-callers"
+	labels := map[string]string{model.LabelName: a.Name}
+	atPods := func(name string) *securityv1.AuthorizationPolicy {
+		ap := policy(m, name, a.Namespace, labels)
 		ap.Spec.Selector = &apitype.WorkloadSelector{MatchLabels: a.PodSelector}
+		return ap
 	}
+	if m.Waypoint(a.Namespace) == nil {
+		ap := atPods(name)
+		for _, s := range a.AllowFrom {
+			ap.Spec.Rules = append(ap.Spec.Rules, from(callerSource(s)))
+		}
+		return []*securityv1.AuthorizationPolicy{ap}
+	}
+	atWaypoint := policy(m, name, a.Namespace, labels)
+	atWaypoint.Spec.TargetRefs = []*apitype.PolicyTargetReference{{Group: "", Kind: model.KindService, Name: a.Service.Name}}
+	l4 := atPods(name + "-l4")
 	for _, s := range a.AllowFrom {
-		src := &apisecurity.Source{IpBlocks: s.IPBlocks}
-		switch {
-		case s.ServiceAccount != "":
-			src.Principals = []string{"cluster.local/ns/" + s.Namespace + "/sa/" + s.ServiceAccount}
-		case s.Namespace != "":
-			src.Namespaces = []string{s.Namespace}
-		}
-		rule := from(src)
-		if waypoint && (len(s.Paths) > 0 || len(s.Methods) > 0) {
+		rule := from(callerSource(s))
+		if len(s.Paths) > 0 || len(s.Methods) > 0 {
 			rule.To = []*apisecurity.Rule_To{{Operation: &apisecurity.Operation{Paths: s.Paths, Methods: s.Methods}}}
+		} else {
+			l4.Spec.Rules = append(l4.Spec.Rules, from(callerSource(s)))
 		}
-		ap.Spec.Rules = append(ap.Spec.Rules, rule)
+		atWaypoint.Spec.Rules = append(atWaypoint.Spec.Rules, rule)
 	}
-	return ap
+	if len(l4.Spec.Rules) == 0 || len(a.PodSelector) == 0 {
+		// An external app without podSelector: its pods cannot be selected, so its
+		// callers reach it only through the waypoint.
+		return []*securityv1.AuthorizationPolicy{atWaypoint}
+	}
+	return []*securityv1.AuthorizationPolicy{atWaypoint, l4}
+}
+
+// callerSource is who an allowFrom entry names: a service account, a namespace, IP blocks.
+func callerSource(s schema.Source) *apisecurity.Source {
+	src := &apisecurity.Source{IpBlocks: s.IPBlocks}
+	switch {
+	case s.ServiceAccount != "":
+		src.Principals = []string{"cluster.local/ns/" + s.Namespace + "/sa/" + s.ServiceAccount}
+	case s.Namespace != "":
+		src.Namespaces = []string{s.Namespace}
+	}
+	return src
 }
 
 func from(src *apisecurity.Source) *apisecurity.Rule {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"slices"
 
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/schema"
@@ -68,8 +67,8 @@ type tfPrivateIP struct {
 type tfALB struct {
 	CertificateARN       string   `json:"certificate_arn"`
 	WAFACLARN            string   `json:"waf_acl_arn"`
-	ExtraCertificateARNs []string `json:"extra_certificate_arns,omitempty"`  // SNI at the ALB
-	TargetProtocol       string   `json:"target_protocol_version,omitempty"` // HTTP2 when any route is gRPC
+	ExtraCertificateARNs []string `json:"extra_certificate_arns,omitempty"` // SNI at the ALB
+	GRPCTargetGroup      bool     `json:"grpc_target_group,omitempty"`      // an HTTP/2 target group for gRPC requests
 }
 
 func terraform(m *model.Model, t *Tree) error {
@@ -111,9 +110,9 @@ func terraform(m *model.Model, t *Tree) error {
 	if a := lb.ALB; a != nil {
 		v.ALB = tfALB{CertificateARN: a.CertificateARN, WAFACLARN: a.WAFACLARN, ExtraCertificateARNs: a.ExtraCertificateARNs}
 	}
-	if slices.ContainsFunc(m.Routes, func(r model.Route) bool { return r.Kind == model.KindGRPCRoute }) {
-		v.ALB.TargetProtocol = "HTTP2" // the ALB must speak HTTP/2 to the gateway to carry gRPC
-	}
+	// gRPC needs HTTP/2 from the ALB to the gateway; HTTP/1.1 clients need the default
+	// target group to stay HTTP/1.1 (an HTTP/2 one answers them 464): a second one.
+	v.ALB.GRPCTargetGroup = m.Gateway.GRPCTargetGroup != ""
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("terraform variables: %w", err)

@@ -111,6 +111,9 @@ func (PortProtocol) Values() []PortProtocol {
 	return []PortProtocol{ProtocolHTTP, ProtocolHTTP2, ProtocolGRPC, ProtocolTCP}
 }
 
+// H2 reports whether the port speaks HTTP/2 (GRPC or HTTP2): what a GRPC route needs.
+func (p PortProtocol) H2() bool { return p == ProtocolGRPC || p == ProtocolHTTP2 }
+
 // AppProtocol is the Service port's appProtocol for the protocol (Istio reads it).
 func (p PortProtocol) AppProtocol() string {
 	switch p {

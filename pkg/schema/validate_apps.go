@@ -368,8 +368,50 @@ func (v *validator) external(ap *field.Path, a *App) {
 			if !kindName.MatchString(k.Kind) {
 				v.add(field.Invalid(kp.Child("kind"), k.Kind, "must be a kind (CamelCase, e.g. ServiceMonitor)"))
 			}
+			if why := platformOwnedGroup(k.Group); why != "" {
+				v.add(field.Forbidden(kp.Child("group"), fmt.Sprintf("%s objects are the platform's (%s): an app's source may not create them", k.Group, why)))
+			} else if why := escalatingKind(k); why != "" && ks.name == "clusterKinds" {
+				v.warn(field.Invalid(kp, k.Group+"/"+k.Kind, fmt.Sprintf("lets the app's source %s: grant it only to a chart you trust as much as the platform", why)))
+			}
 		}
 	}
+}
+
+// platformOwnedGroup says why an app's own project never allows the API group
+// (what krm-gen renders for the platform: routes on the shared gateway, the mesh's
+// security, Argo CD's objects), or "".
+func platformOwnedGroup(group string) string {
+	switch group {
+	case "gateway.networking.k8s.io":
+		return "routes attach to the shared gateway, grants open other namespaces"
+	case "security.istio.io":
+		return "an ALLOW policy would open the namespace to any caller"
+	case "networking.istio.io":
+		return "traffic rules for the mesh"
+	case "argoproj.io":
+		return "an Application or AppProject escapes the app's project"
+	}
+	return ""
+}
+
+// escalatingKind says what a cluster-scoped kind lets its holder do to the whole
+// cluster, or "" for a kind that gives no such power.
+func escalatingKind(k GroupKind) string {
+	switch k.Group + "/" + k.Kind {
+	case "rbac.authorization.k8s.io/ClusterRole":
+		return "define cluster-wide permissions"
+	case "rbac.authorization.k8s.io/ClusterRoleBinding":
+		return "bind cluster-wide permissions (cluster-admin included) to any identity"
+	case "admissionregistration.k8s.io/MutatingWebhookConfiguration":
+		return "rewrite every object the API server admits"
+	case "admissionregistration.k8s.io/ValidatingWebhookConfiguration":
+		return "refuse any object the API server admits"
+	case "apiextensions.k8s.io/CustomResourceDefinition":
+		return "add or replace API types for the whole cluster"
+	case "/Namespace":
+		return "create namespaces outside the platform's policies"
+	}
+	return ""
 }
 
 // numericUserImage reports whether krm-gen knows the image's USER is numeric (so

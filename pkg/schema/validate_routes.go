@@ -1,8 +1,11 @@
 package schema
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,14 +33,33 @@ var (
 
 // appRef is what a route needs to know of an app it names.
 type appRef struct {
-	index    int
-	portless bool // an external app whose spec names no Service port
+	index     int
+	namespace string
+	portless  bool                   // an external app whose spec names no Service port
+	ports     map[int32]PortProtocol // inline apps: the ports they declare
+	port      int32                  // inline apps: the port app: routes reach by default
 }
 
 func (v *validator) appRefs() map[string]appRef {
 	apps := map[string]appRef{}
 	for i, a := range v.p.Spec.Apps {
-		apps[a.Name] = appRef{index: i, portless: !a.Inline() && (a.Service == nil || a.Service.Port == 0)}
+		ref := appRef{index: i, namespace: a.Namespace, portless: !a.Inline() && (a.Service == nil || a.Service.Port == 0)}
+		if a.Inline() {
+			ref.ports = map[int32]PortProtocol{}
+			if a.Port != 0 {
+				ref.ports[a.Port], ref.port = ProtocolHTTP, a.Port
+			}
+			for j, pt := range a.Ports {
+				ref.ports[pt.Port] = cmp.Or(pt.Protocol, ProtocolHTTP)
+				if j == 0 && ref.port == 0 {
+					ref.port = pt.Port
+				}
+			}
+			if a.Service != nil && a.Service.Port != 0 {
+				ref.port = a.Service.Port
+			}
+		}
+		apps[a.Name] = ref
 	}
 	return apps
 }
@@ -78,7 +100,7 @@ func (v *validator) routes(fp *field.Path) {
 		case targets > 0 && r.Redirect != nil:
 			v.add(field.Forbidden(rp.Child("redirect"), "a redirect answers the request itself: it takes no app, backend or backends"))
 		case r.App != "":
-			v.appBackend(rp.Child("app"), r.App, apps)
+			v.appBackend(rp, r.App, apps, 0, "", r.Protocol)
 		case r.Backend != nil:
 			bp := rp.Child("backend")
 			v.serviceName(bp.Child("service"), r.Backend.Service)
@@ -109,6 +131,9 @@ func (v *validator) routes(fp *field.Path) {
 				v.add(field.Invalid(rp.Child("hostnames").Index(j), h, fmt.Sprintf("does not match the gateway's listener hostname %q: the route would never be attached", gh)))
 			}
 		}
+		if lb := s.Gateway.LoadBalancer; grpc && s.Provider == ProviderEKS && lb.TargetGroupARN != "" {
+			v.add(field.Forbidden(rp.Child("protocol"), "gRPC behind the ALB goes to a second target group that Terraform names after spec.gateway.loadBalancer.targetGroupName: name the target group instead of giving its ARN"))
+		}
 		if grpc && s.Gateway.HTTPS == nil {
 			v.add(field.Forbidden(rp.Child("protocol"), "gRPC needs HTTP/2, which the gateway serves on its HTTPS listener (ALPN h2): add spec.gateway.https"))
 		}
@@ -122,6 +147,10 @@ func (v *validator) routes(fp *field.Path) {
 
 func (v *validator) meshRoutes(fp *field.Path) {
 	apps := v.appRefs()
+	appNamespaces := map[string]bool{}
+	for _, a := range apps {
+		appNamespaces[a.namespace] = true
+	}
 	for i := range v.p.Spec.MeshRoutes {
 		r := &v.p.Spec.MeshRoutes[i]
 		rp := fp.Index(i)
@@ -134,8 +163,18 @@ func (v *validator) meshRoutes(fp *field.Path) {
 		} else {
 			v.port(sp.Child("port"), r.Service.Port)
 		}
-		if len(r.Backends) == 0 && r.Redirect == nil {
+		switch {
+		case len(r.Backends) == 0 && r.Redirect == nil:
 			v.add(field.Required(rp.Child("backends"), "where the route sends the Service's traffic"))
+		case len(r.Backends) > 0 && r.Redirect != nil:
+			v.add(field.Forbidden(rp.Child("redirect"), "a redirect answers the request itself: it takes no backends"))
+		}
+		switch ns := r.Service.Namespace; {
+		case ns == "":
+		case ns == v.p.Spec.Gateway.Namespace:
+			v.add(field.Invalid(sp.Child("namespace"), ns, "the gateway's namespace: a mesh route takes traffic of an app's Service, through its namespace's waypoint"))
+		case !appNamespaces[ns]:
+			v.add(field.Invalid(sp.Child("namespace"), ns, "no app of spec.apps runs in this namespace: krm-gen gives a waypoint (and its policies) only to the namespaces of its apps"))
 		}
 		if v.p.Spec.Waypoints.Disabled {
 			v.add(field.Forbidden(rp, "a mesh route takes effect through its namespace's waypoint, and spec.waypoints.disabled is set"))
@@ -206,7 +245,7 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 		case b.App != "" && b.Service != "":
 			v.add(field.Forbidden(bp, "a backend is an app or a service, not both"))
 		case b.App != "":
-			v.appBackend(bp.Child("app"), b.App, apps)
+			v.appBackend(bp, b.App, apps, b.Port, b.Namespace, proto)
 		case b.Service != "":
 			v.serviceName(bp.Child("service"), b.Service)
 			if b.Port == 0 {
@@ -273,7 +312,11 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 			v.port(rdp.Child("port"), rd.Port)
 		}
 		switch rd.StatusCode {
-		case 0, 301, 302, 303, 307, 308:
+		case 0, 301, 302:
+		case 303, 307, 308:
+			if !v.p.GatewayAPIAtLeast(5) {
+				v.add(field.Forbidden(rdp.Child("statusCode"), fmt.Sprintf("redirect status %d is in Gateway API's standard channel from v1.5 (301 and 302 before; spec.versions.gatewayAPI is %s)", rd.StatusCode, v.p.Spec.Versions.GatewayAPI)))
+			}
 		default:
 			v.add(field.NotSupported(rdp.Child("statusCode"), rd.StatusCode, []string{"301", "302", "303", "307", "308"}))
 		}
@@ -289,7 +332,7 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 		case mr.App == "" && mr.Service == "":
 			v.add(field.Required(mp.Child("app"), "a mirror names exactly one of app or service"))
 		case mr.App != "":
-			v.appBackend(mp.Child("app"), mr.App, apps)
+			v.appBackend(mp, mr.App, apps, mr.Port, mr.Namespace, proto)
 		default:
 			v.serviceName(mp.Child("service"), mr.Service)
 			if mr.Port == 0 {
@@ -312,14 +355,36 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 	}
 }
 
-// appBackend checks a route's reference to an app.
-func (v *validator) appBackend(fp *field.Path, name string, apps map[string]appRef) {
+// appBackend checks a route's reference to an app: bp is the path of the object that
+// names it in its app field, beside a port and a namespace (0 and "" when none); proto
+// is the route's protocol.
+func (v *validator) appBackend(bp *field.Path, name string, apps map[string]appRef, port int32, namespace string, proto RouteProtocol) {
+	fp := bp.Child("app")
 	a, ok := apps[name]
 	switch {
 	case !ok:
 		v.add(field.Invalid(fp, name, "no app with this name in spec.apps"))
-	case a.portless:
+		return
+	case a.portless && port == 0:
 		v.add(field.Invalid(fp, name, fmt.Sprintf("its pods come from a chart or folder and spec.apps[%d].service names no port: set it (the port of the Service the source creates), or route with backend", a.index)))
+	}
+	if namespace != "" && namespace != a.namespace {
+		v.add(field.Invalid(bp.Child("namespace"), namespace, fmt.Sprintf("app %s runs in namespace %s: an app backend is always its app's Service (leave namespace out, or name the Service with service)", name, a.namespace)))
+	}
+	if a.ports == nil {
+		return // external: the source's Service, whose ports krm-gen does not know
+	}
+	if port != 0 {
+		switch pr, declared := a.ports[port]; {
+		case !declared:
+			v.add(field.Invalid(bp.Child("port"), port, fmt.Sprintf("app %s has no port %d (spec.apps[%d].ports)", name, port, a.index)))
+		case proto == RouteGRPC && !pr.H2():
+			v.add(field.Invalid(bp.Child("port"), port, fmt.Sprintf("a GRPC route needs a port of app %s with protocol GRPC or HTTP2 (port %d speaks %s: the gateway would send it HTTP/1.1)", name, port, pr)))
+		}
+		return
+	}
+	if proto == RouteGRPC && a.port != 0 && !slices.ContainsFunc(slices.Collect(maps.Values(a.ports)), PortProtocol.H2) {
+		v.add(field.Invalid(fp, name, fmt.Sprintf("a GRPC route needs a port of the app with protocol GRPC or HTTP2 (spec.apps[%d].ports has none: the gateway would send HTTP/1.1)", a.index)))
 	}
 }
 

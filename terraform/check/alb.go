@@ -6,6 +6,9 @@ package check
 import (
 	"fmt"
 	"regexp"
+	"slices"
+
+	"github.com/zclconf/go-cty/cty"
 )
 
 // CheckALB checks the target group and the HTTPS listener against the alb
@@ -17,6 +20,7 @@ func CheckALB(e *Evaluator) []error {
 		check func(*Evaluator) []error
 	}{
 		{"ALB target group", checkTargetGroup},
+		{"ALB gRPC target group", checkGRPCTargetGroup},
 		{"ALB HTTPS listener", checkListenerCertificates},
 	} {
 		for _, err := range c.check(e) {
@@ -85,6 +89,80 @@ func checkListenerCertificates(e *Evaluator) []error {
 	}
 	if want := asStrings(alb.GetAttr("extra_certificate_arns")); !sameSet(got, want) {
 		errs = append(errs, fmt.Errorf("listener certificates %v, want alb.extra_certificate_arns %v", got, want))
+	}
+	return errs
+}
+
+// checkGRPCTargetGroup: with alb.grpc_target_group, one HTTP/2 target group on the
+// default one's targets and port, and an HTTPS listener rule that forwards it the
+// requests whose content-type is application/grpc*; without it, neither.
+func checkGRPCTargetGroup(e *Evaluator) []error {
+	on := isTrue(e.Var("alb").GetAttr("grpc_target_group"))
+	tgs, err := e.Resource("aws_lb_target_group.gateway_grpc")
+	if err != nil {
+		return []error{err}
+	}
+	rules, err := e.Resource("aws_lb_listener_rule.grpc")
+	if err != nil {
+		return []error{err}
+	}
+	if !on {
+		if len(tgs)+len(rules) > 0 {
+			return []error{fmt.Errorf("%d target groups and %d listener rules for gRPC, want none without alb.grpc_target_group", len(tgs), len(rules))}
+		}
+		return nil
+	}
+	if len(tgs) != 1 || len(rules) != 1 {
+		return []error{fmt.Errorf("%d target groups and %d listener rules for gRPC, want one each with alb.grpc_target_group", len(tgs), len(rules))}
+	}
+	tg, rule := sortedInstances(tgs)[0], sortedInstances(rules)[0]
+	var errs []error
+	if got := tg.String("protocol_version"); got != "HTTP2" {
+		errs = append(errs, fmt.Errorf("protocol_version %q, want HTTP2 (gRPC is HTTP/2)", got))
+	}
+	if tg.String("protocol") != "HTTPS" {
+		errs = append(errs, fmt.Errorf("protocol %q, want HTTPS (ALB to gateway stays encrypted)", tg.String("protocol")))
+	}
+	if hp, _ := asString(e.Var("health_path")); tg.String("health_check.path") != hp {
+		errs = append(errs, fmt.Errorf("health check path %q, want health_path %q", tg.String("health_check.path"), hp))
+	}
+	def, err := e.Resource("aws_lb_target_group.gateway")
+	if err != nil {
+		return append(errs, err)
+	}
+	if got, want := tg.Get("port"), def[""].Get("port"); got.Equals(want) != cty.True {
+		errs = append(errs, fmt.Errorf("port %s, want the default target group's %s", valueString(got), valueString(want)))
+	}
+	ls, err := e.Resource("aws_lb_listener.https")
+	if err != nil {
+		return append(errs, err)
+	}
+	if got := rule.String("listener_arn"); got != Placeholder(ls[""].Addr, "arn") {
+		errs = append(errs, fmt.Errorf("listener rule on %q, want the HTTPS listener", got))
+	}
+	if h := rule.Get("condition.http_header.http_header_name"); valueString(h) != "content-type" ||
+		!slices.Contains(asStrings(rule.Get("condition.http_header.values")), "application/grpc*") {
+		errs = append(errs, fmt.Errorf("listener rule condition %s %v, want content-type application/grpc*", valueString(h), asStrings(rule.Get("condition.http_header.values"))))
+	}
+	if got := rule.String("action.target_group_arn"); rule.String("action.type") != "forward" || got != Placeholder(tg.Addr, "arn") {
+		errs = append(errs, fmt.Errorf("listener rule action %s to %q, want forward to %s", rule.String("action.type"), got, tg.Addr))
+	}
+	// The same targets: in nlb mode, an attachment per pinned NLB address.
+	grpcAtt, err := e.Resource("aws_lb_target_group_attachment.nlb_grpc")
+	if err != nil {
+		return append(errs, err)
+	}
+	defAtt, err := e.Resource("aws_lb_target_group_attachment.nlb")
+	if err != nil {
+		return append(errs, err)
+	}
+	if len(grpcAtt) != len(defAtt) {
+		errs = append(errs, fmt.Errorf("%d targets attached, want the default target group's %d", len(grpcAtt), len(defAtt)))
+	}
+	for _, a := range sortedInstances(grpcAtt) {
+		if a.String("target_group_arn") != Placeholder(tg.Addr, "arn") {
+			errs = append(errs, fmt.Errorf("%s attaches to %q, want %s", a.Addr, a.String("target_group_arn"), tg.Addr))
+		}
 	}
 	return errs
 }

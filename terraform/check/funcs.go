@@ -45,7 +45,9 @@ func Functions(baseDir string) map[string]function.Function {
 		"strcontains": strcontainsFunc,
 		"tonumber":    tonumberFunc,
 		"toset":       tosetFunc,
+		"substr":      stdlib.SubstrFunc,
 		"trimprefix":  stdlib.TrimPrefixFunc,
+		"trimsuffix":  stdlib.TrimSuffixFunc,
 		"try":         tryfunc.TryFunc,
 		"values":      stdlib.ValuesFunc,
 	}
