@@ -34,6 +34,9 @@ type platformSpec struct {
 		Gateway struct {
 			NodePool string `json:"nodePool"`
 		} `json:"gateway"`
+		Waypoints struct {
+			NodePool string `json:"nodePool"`
+		} `json:"waypoints"`
 		Environments map[string]any `json:"environments"`
 	} `json:"spec"`
 	File string `json:"-"`

@@ -46,9 +46,9 @@ func (k *checker) scheduling(ctx context.Context) {
 
 func nsName(m *metav1.ObjectMeta) string { return m.Namespace + "/" + m.Name }
 
-// gatewayPoolFor returns spec.gateway.nodePool for a Deployment istiod generated for an
-// ingress Gateway (owner Gateway of class istio) that the tree applied, "" otherwise
-// (waypoints and rendered workloads are placed by their nodeSelector).
+// gatewayPoolFor returns the pool of a Deployment istiod generated for a Gateway the tree
+// applied: spec.gateway.nodePool for class istio, the waypoints' pool for class
+// istio-waypoint; "" otherwise (rendered workloads are placed by their nodeSelector).
 func (k *checker) gatewayPoolFor(dep *appsv1.Deployment) string {
 	for _, o := range dep.OwnerReferences {
 		if o.Kind != "Gateway" || !strings.HasPrefix(o.APIVersion, gatewayAPIGroup+"/") {
@@ -56,8 +56,8 @@ func (k *checker) gatewayPoolFor(dep *appsv1.Deployment) string {
 		}
 		for _, g := range k.ofKind(gatewayAPIGroup, "Gateway") {
 			class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName")
-			if g.GetNamespace() == dep.Namespace && g.GetName() == o.Name && class == "istio" {
-				return k.gatewayPool
+			if g.GetNamespace() == dep.Namespace && g.GetName() == o.Name && (class == "istio" || class == waypointClass) {
+				return k.poolOfGateway(class)
 			}
 		}
 	}

@@ -57,6 +57,12 @@ var defects = []defect{
 		want:   regexp.MustCompile(`^FAIL .*Deployment \S+ PodsCreated \(no FailedCreate\) FailedCreate ReplicaSet \S+: .*violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false`),
 	},
 	{
+		// istiod's words on the route's Service parent (the status stays True, the message says it).
+		name:   "mesh-route-namespace-without-waypoint-label",
+		break_: dropUseWaypointLabel,
+		want:   regexp.MustCompile(`^FAIL .*Route \S+ parent Service \S+ ResolvedWaypoints \(All waypoints resolved\) WaypointNotResolved .*istio\.io/use-waypoint label missing from parent and parent namespace`),
+	},
+	{
 		name:   "application-with-misspelt-field",
 		break_: misspellApplicationField,
 		want:   regexp.MustCompile(`^FAIL .*Application argocd/\S+ Applied StrictValidation .*spec\.source\.targetRevison: field not declared in schema`),
