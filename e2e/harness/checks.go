@@ -46,7 +46,7 @@ type checker struct {
 	// waypointPool is where waypoints belong: spec.waypoints.nodePool, "" for the gateway's.
 	waypointPool string
 	istiodLog    string
-	wait        time.Duration // how long a condition may take to appear
+	wait         time.Duration // how long a condition may take to appear
 }
 
 func (k *checker) ofKind(group, kind string) []*unstructured.Unstructured {
