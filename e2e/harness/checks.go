@@ -46,6 +46,9 @@ type checker struct {
 	// waypointPool is where waypoints belong: spec.waypoints.nodePool, "" for the gateway's.
 	waypointPool string
 	istiodLog    string
+	xdsAddr      string        // istiod's plain-text xDS address
+	workDir      string        // the tree's work dir (xDS dumps go there)
+	spec         *platformSpec // the tree's Platform spec, nil when none was found
 	wait         time.Duration // how long a condition may take to appear
 }
 
@@ -848,6 +851,9 @@ func (k *checker) listenerReason(ctx context.Context, g *unstructured.Unstructur
 // refuse it (Accepted=False, NotAllowedByListeners).
 func (k *checker) unlabelledRoute(ctx context.Context) {
 	for _, g := range k.ofKind(gatewayAPIGroup, "Gateway") {
+		if class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName"); class == waypointClass {
+			continue // a waypoint takes mesh routes (Service parents), not routes attached to it
+		}
 		listeners, _, _ := unstructured.NestedSlice(g.Object, "spec", "listeners")
 		for _, l := range listeners {
 			lm, _ := l.(map[string]any)

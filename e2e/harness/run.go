@@ -197,7 +197,7 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 	}
 
 	k := &checker{c: c, r: rep, log: log, applied: w.Applied, pools: pools, nodes: nodes, nodePool: nodePool,
-		gatewayPool: gatewayPool, waypointPool: waypointPool, istiodLog: istiod.LogPath, wait: 60 * time.Second}
+		gatewayPool: gatewayPool, waypointPool: waypointPool, istiodLog: istiod.LogPath, xdsAddr: istiod.GRPCAddr, workDir: dir, spec: ps, wait: 60 * time.Second}
 	createTLSSecrets(ctx, k)
 	k.gatewayClass(ctx)
 	k.gateways(ctx)
@@ -206,7 +206,9 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 	k.gatewayInfra(ctx)
 	k.workloads(ctx)
 	k.scheduling(ctx)
+	k.readyWaypointPods(ctx)
 	k.waypointBindings(ctx)
+	k.xds(ctx)
 	k.istioAnalyze(ctx, bins.Istioctl, dir, istiod.Namespace, istiod.Revision(ctx, c))
 	k.referenceGrants(ctx)
 	k.unlabelledRoute(ctx)
