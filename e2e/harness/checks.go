@@ -196,7 +196,7 @@ func routeParents(route *unstructured.Unstructured) []parentRef {
 		m, _ := r.(map[string]any)
 		s := func(k string) string { v, _ := m[k].(string); return v }
 		p := parentRef{Group: s("group"), Kind: s("kind"), Namespace: s("namespace"), Name: s("name"), SectionName: s("sectionName")}
-		p.Port, _, _ = unstructured.NestedInt64(m, "port")
+		p.Port, _ = toInt64(m["port"])
 		if p.Namespace == "" {
 			p.Namespace = route.GetNamespace()
 		}
@@ -235,7 +235,7 @@ func (k *checker) routeParentCond(ctx context.Context, gvk schema.GroupVersionKi
 		}
 		sec, _ := ref["sectionName"].(string)
 		kind, _ := ref["kind"].(string)
-		port, _, _ := unstructured.NestedInt64(ref, "port")
+		port, _ := toInt64(ref["port"])
 		if ref["name"] != p.Name || rns != p.Namespace || sec != p.SectionName || orGateway(kind) != orGateway(p.Kind) || port != p.Port {
 			continue
 		}
