@@ -63,6 +63,12 @@ var defects = []defect{
 		want:   regexp.MustCompile(`^FAIL .*Route \S+ parent Service \S+ ResolvedWaypoints \(All waypoints resolved\) WaypointNotResolved .*istio\.io/use-waypoint label missing from parent and parent namespace`),
 	},
 	{
+		// The spec says 90/10; Envoy gets what the edited HTTPRoute says.
+		name:   "route-weight-changed-after-rendering",
+		break_: changeRouteWeight,
+		want:   regexp.MustCompile(`^FAIL .*xds \S+ .* -> .* XDSMismatch .*weight \d+ of \d+, the spec says \d+ of \d+`),
+	},
+	{
 		name:   "application-with-misspelt-field",
 		break_: misspellApplicationField,
 		want:   regexp.MustCompile(`^FAIL .*Application argocd/\S+ Applied StrictValidation .*spec\.source\.targetRevison: field not declared in schema`),

@@ -65,7 +65,15 @@ func (k *checker) xds(ctx context.Context) {
 				k.r.Fail("xds "+e.ID(), "Fetched", "NoSnapshot", "no xDS configuration of Gateway "+p.String())
 				continue
 			}
-			for _, l := range gatewayListeners(gw, p.SectionName) {
+			section := p.SectionName
+			switch e.Listener {
+			case "":
+			case "*":
+				section = ""
+			default:
+				section = e.Listener
+			}
+			for _, l := range gatewayListeners(gw, section) {
 				k.xdsCheck(e, "xds "+l.name, snap, snap.gatewayTables(l.port), hostnames, false)
 			}
 		}

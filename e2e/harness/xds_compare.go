@@ -154,6 +154,11 @@ func compareRoute(rc *route.RouteConfiguration, e routeExpect, hostnames []strin
 	summary := ""
 	prefix := e.Namespace + "." + e.Name + "."
 	for _, vh := range vhosts {
+		if e.HealthPath != "" {
+			if first := firstRouteFor(vh, e.HealthPath); !strings.HasPrefix(first, prefix) {
+				problems = append(problems, fmt.Sprintf("virtual host %s: the health path %s is taken by route %q, not by %s", vh.GetName(), e.HealthPath, first, e.ID()))
+			}
+		}
 		var own []*route.Route
 		for _, r := range vh.GetRoutes() {
 			if strings.HasPrefix(r.GetName(), prefix) {
@@ -402,4 +407,24 @@ func weightsString(got map[string]uint32) string {
 		parts = append(parts, fmt.Sprintf("%s %d", n, got[n]))
 	}
 	return strings.Join(seenOrNone(parts), ", ")
+}
+
+// firstRouteFor returns the name of the first route of vh (Envoy takes the first match)
+// whose path match takes a request for path with no particular header or query, "" if
+// none does.
+func firstRouteFor(vh *route.VirtualHost, path string) string {
+	for _, r := range vh.GetRoutes() {
+		m := r.GetMatch()
+		if len(m.GetHeaders()) > 0 || len(m.GetQueryParameters()) > 0 {
+			continue
+		}
+		p, sep := m.GetPrefix(), m.GetPathSeparatedPrefix()
+		switch {
+		case m.GetPath() == path,
+			p != "" && strings.HasPrefix(path, p),
+			sep != "" && (path == sep || strings.HasPrefix(path, strings.TrimSuffix(sep, "/")+"/")):
+			return r.GetName()
+		}
+	}
+	return ""
 }

@@ -24,6 +24,13 @@ type routeExpect struct {
 	Response  *specHeaders
 	Rewrite   string // prefix rewrite ("" for none)
 	Redirect  *specRedirect
+	// Listener, when set, is the one Gateway listener the route belongs on whatever its
+	// parentRefs say ("*": every listener; the health route must answer on all of them).
+	Listener string
+	// HealthPath is set on the health route: on every listener, the first route that
+	// matches this path must be the health route (a redirect or app route before it would
+	// take the load balancer's probe).
+	HealthPath string
 }
 
 // matchExpect is one request match. PathType is PathPrefix, Exact or "" (gRPC, or none:
@@ -96,6 +103,7 @@ func (s *specRoutes) expectations(gatewayNS string, redirectToHTTPS bool) ([]rou
 		Kind: "HTTPRoute", Namespace: healthNS, Name: "health-responder",
 		Matches:  []matchExpect{{PathType: "PathPrefix", Path: healthPath}},
 		Backends: []backendExpect{{Cluster: clusterName("health-responder", healthNS, healthPort), Weight: 1}},
+		Listener: "*", HealthPath: healthPath,
 	}}
 	for i, r := range s.Routes {
 		grpc := strings.EqualFold(r.Protocol, "GRPC")
@@ -136,7 +144,7 @@ func (s *specRoutes) expectations(gatewayNS string, redirectToHTTPS bool) ([]rou
 	if redirectToHTTPS {
 		out = append(out, routeExpect{Kind: "HTTPRoute", Namespace: gatewayNS, Name: "https-redirect",
 			Matches:  []matchExpect{{PathType: "PathPrefix", Path: "/"}},
-			Redirect: &specRedirect{Scheme: "https", StatusCode: 301}})
+			Redirect: &specRedirect{Scheme: "https", StatusCode: 301}, Listener: "http"})
 	}
 	return out, nil
 }
