@@ -2,7 +2,6 @@ package harness
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -231,9 +230,4 @@ func (s *specRoutes) backend(b specBackend, routeNS string, grpc bool) (svc, ns 
 		port = b.Port
 	}
 	return svc, ns, port
-}
-
-// sortedExpect sorts expectations the way the report prints them: by namespace and name.
-func sortedExpect(es []routeExpect) {
-	sort.SliceStable(es, func(i, j int) bool { return es[i].ID() < es[j].ID() })
 }
