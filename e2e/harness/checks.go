@@ -23,6 +23,8 @@ var (
 	gvkGatewayClass = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "GatewayClass"}
 	gvkGateway      = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway"}
 	gvkHTTPRoute    = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "HTTPRoute"}
+	gvkGRPCRoute    = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "GRPCRoute"}
+	gvkAuthzPolicy  = schema.GroupVersionKind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy"}
 	gvkDeployment   = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
 	gvkService      = schema.GroupVersionKind{Version: "v1", Kind: "Service"}
 	gvkConfigMap    = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
@@ -41,8 +43,13 @@ type checker struct {
 	nodes       []*corev1.Node    // the Nodes standing in for the pools
 	nodePool    map[string]string // node name -> pool
 	gatewayPool string
-	istiodLog   string
-	wait        time.Duration // how long a condition may take to appear
+	// waypointPool is where waypoints belong: spec.waypoints.nodePool, "" for the gateway's.
+	waypointPool string
+	istiodLog    string
+	xdsAddr      string        // istiod's plain-text xDS address
+	workDir      string        // the tree's work dir (xDS dumps go there)
+	spec         *platformSpec // the tree's Platform spec, nil when none was found
+	wait         time.Duration // how long a condition may take to appear
 }
 
 func (k *checker) ofKind(group, kind string) []*unstructured.Unstructured {
@@ -175,7 +182,12 @@ func (k *checker) listenerCond(ctx context.Context, g *unstructured.Unstructured
 	return wantCond(conds, typ, want)
 }
 
-type parentRef struct{ Group, Kind, Namespace, Name, SectionName string }
+// parentRef is one spec.parentRefs entry of a route; Port is set for Service parents
+// (GAMMA mesh routes).
+type parentRef struct {
+	Group, Kind, Namespace, Name, SectionName string
+	Port                                      int64
+}
 
 func routeParents(route *unstructured.Unstructured) []parentRef {
 	refs, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs")
@@ -183,7 +195,8 @@ func routeParents(route *unstructured.Unstructured) []parentRef {
 	for _, r := range refs {
 		m, _ := r.(map[string]any)
 		s := func(k string) string { v, _ := m[k].(string); return v }
-		p := parentRef{s("group"), s("kind"), s("namespace"), s("name"), s("sectionName")}
+		p := parentRef{Group: s("group"), Kind: s("kind"), Namespace: s("namespace"), Name: s("name"), SectionName: s("sectionName")}
+		p.Port, _ = toInt64(m["port"])
 		if p.Namespace == "" {
 			p.Namespace = route.GetNamespace()
 		}
@@ -194,8 +207,14 @@ func routeParents(route *unstructured.Unstructured) []parentRef {
 
 func (p parentRef) String() string {
 	s := p.Namespace + "/" + p.Name
+	if p.Kind == "Service" {
+		s = "Service " + s
+	}
 	if p.SectionName != "" {
 		s += "/" + p.SectionName
+	}
+	if p.Port != 0 {
+		s += fmt.Sprintf(":%d", p.Port)
 	}
 	return s
 }
@@ -215,7 +234,9 @@ func (k *checker) routeParentCond(ctx context.Context, gvk schema.GroupVersionKi
 			rns = ns
 		}
 		sec, _ := ref["sectionName"].(string)
-		if ref["name"] != p.Name || rns != p.Namespace || sec != p.SectionName {
+		kind, _ := ref["kind"].(string)
+		port, _ := toInt64(ref["port"])
+		if ref["name"] != p.Name || rns != p.Namespace || sec != p.SectionName || orGateway(kind) != orGateway(p.Kind) || port != p.Port {
 			continue
 		}
 		conds, _ := m["conditions"].([]any)
@@ -234,12 +255,13 @@ func (k *checker) routeParentCond(ctx context.Context, gvk schema.GroupVersionKi
 }
 
 func (k *checker) routes(ctx context.Context) {
-	for _, r := range k.ofKind(gatewayAPIGroup, "HTTPRoute") {
+	for _, r := range k.routeObjects() {
+		gvk := r.GroupVersionKind()
 		for _, p := range routeParents(r) {
 			obj := fmt.Sprintf("%s parent %s", objID(r), p)
 			for _, typ := range []string{"Accepted", "ResolvedRefs"} {
 				err := k.eventually(ctx, func(ctx context.Context) error {
-					return k.routeParentCond(ctx, gvkHTTPRoute, r.GetNamespace(), r.GetName(), p, typ, "True", "")
+					return k.routeParentCond(ctx, gvk, r.GetNamespace(), r.GetName(), p, typ, "True", "")
 				})
 				k.report(obj, typ, err)
 			}
@@ -252,8 +274,9 @@ func (k *checker) routes(ctx context.Context) {
 func (k *checker) gatewayInfra(ctx context.Context) {
 	for _, g := range k.ofKind(gatewayAPIGroup, "Gateway") {
 		class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName")
-		name := g.GetName() + "-" + class
+		name := generatedName(g.GetName(), class)
 		ns := g.GetNamespace()
+		waypoint := class == waypointClass
 		depID := fmt.Sprintf("Deployment %s/%s", ns, name)
 		svcID := fmt.Sprintf("Service %s/%s", ns, name)
 
@@ -280,7 +303,7 @@ func (k *checker) gatewayInfra(ctx context.Context) {
 		}
 		k.checkDeploymentPatch(depID, &dep, patches["deployment"])
 		k.checkOptionalObjects(ctx, ns, name, patches)
-		k.checkPlacement(depID, &dep.Spec.Template.Spec, k.gatewayPool)
+		k.checkPlacement(depID, &dep.Spec.Template.Spec, k.poolOfGateway(class))
 		k.podAdmitted(ctx, depID, ns, &dep.Spec.Template)
 
 		var svc corev1.Service
@@ -295,6 +318,10 @@ func (k *checker) gatewayInfra(ctx context.Context) {
 			continue
 		}
 		k.checkServicePatch(svcID, &svc, patches["service"])
+		if waypoint {
+			k.report(svcID, fmt.Sprintf("Type=ClusterIP HBONE port %d (waypoint)", waypointPort), waypointService(&svc))
+			continue
+		}
 		k.checkLoadBalancer(ctx, svcID, g, &svc, &dep)
 	}
 }
@@ -824,6 +851,9 @@ func (k *checker) listenerReason(ctx context.Context, g *unstructured.Unstructur
 // refuse it (Accepted=False, NotAllowedByListeners).
 func (k *checker) unlabelledRoute(ctx context.Context) {
 	for _, g := range k.ofKind(gatewayAPIGroup, "Gateway") {
+		if class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName"); class == waypointClass {
+			continue // a waypoint takes mesh routes (Service parents), not routes attached to it
+		}
 		listeners, _, _ := unstructured.NestedSlice(g.Object, "spec", "listeners")
 		for _, l := range listeners {
 			lm, _ := l.(map[string]any)

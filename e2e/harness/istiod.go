@@ -33,6 +33,7 @@ type Istiod struct {
 	LogPath   string
 	HTTPAddr  string // /ready, debug endpoints
 	HTTPSAddr string // webhooks
+	GRPCAddr  string // plain-text xDS (15010 in a cluster)
 	Namespace string
 	Name      string // Deployment name
 }
@@ -170,7 +171,7 @@ func StartIstiod(ctx context.Context, bin, workDir string, c *Cluster, dep *apps
 		lf.Close()
 		return nil, err
 	}
-	ist := &Istiod{cmd: cmd, done: make(chan struct{}), LogPath: logPath, HTTPAddr: ports["http"], HTTPSAddr: ports["https"], Namespace: dep.Namespace, Name: dep.Name}
+	ist := &Istiod{cmd: cmd, done: make(chan struct{}), LogPath: logPath, HTTPAddr: ports["http"], HTTPSAddr: ports["https"], GRPCAddr: ports["grpc"], Namespace: dep.Namespace, Name: dep.Name}
 	go func() { _ = cmd.Wait(); lf.Close(); close(ist.done) }()
 
 	// The webhook Services (port 443 -> targetPort 15017) lead to istiod's https port.

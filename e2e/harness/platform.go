@@ -33,7 +33,14 @@ type platformSpec struct {
 		} `json:"nodePools"`
 		Gateway struct {
 			NodePool string `json:"nodePool"`
+			HTTP     *struct {
+				RedirectToHTTPS bool `json:"redirectToHTTPS"`
+			} `json:"http"`
 		} `json:"gateway"`
+		specRoutes // routes, meshRoutes, apps, health: for the xDS check
+		Waypoints  struct {
+			NodePool string `json:"nodePool"`
+		} `json:"waypoints"`
 		Environments map[string]any `json:"environments"`
 	} `json:"spec"`
 	File string `json:"-"`

@@ -127,10 +127,11 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 
 	ps := findPlatform(o.RepoRoot, tree)
 	var pools []Pool
-	gatewayPool := ""
+	gatewayPool, waypointPool := "", ""
 	if ps != nil {
 		pools = ps.pools()
 		gatewayPool = ps.Spec.Gateway.NodePool
+		waypointPool = ps.Spec.Waypoints.NodePool
 		fmt.Fprintf(log, "%s: spec %s, node pools %d, gateway pool %q\n", tree, ps.File, len(pools), gatewayPool)
 	} else {
 		fmt.Fprintf(log, "%s: no Platform spec under blueprints/ has git.path %s: no node pools, placement not checked\n", tree, tree)
@@ -196,14 +197,18 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 	}
 
 	k := &checker{c: c, r: rep, log: log, applied: w.Applied, pools: pools, nodes: nodes, nodePool: nodePool,
-		gatewayPool: gatewayPool, istiodLog: istiod.LogPath, wait: 60 * time.Second}
+		gatewayPool: gatewayPool, waypointPool: waypointPool, istiodLog: istiod.LogPath, xdsAddr: istiod.GRPCAddr, workDir: dir, spec: ps, wait: 60 * time.Second}
 	createTLSSecrets(ctx, k)
 	k.gatewayClass(ctx)
 	k.gateways(ctx)
 	k.routes(ctx)
+	k.meshRoutes(ctx)
 	k.gatewayInfra(ctx)
 	k.workloads(ctx)
 	k.scheduling(ctx)
+	k.readyWaypointPods(ctx)
+	k.waypointBindings(ctx)
+	k.xds(ctx)
 	k.istioAnalyze(ctx, bins.Istioctl, dir, istiod.Namespace, istiod.Revision(ctx, c))
 	k.referenceGrants(ctx)
 	k.unlabelledRoute(ctx)

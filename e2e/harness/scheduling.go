@@ -46,9 +46,9 @@ func (k *checker) scheduling(ctx context.Context) {
 
 func nsName(m *metav1.ObjectMeta) string { return m.Namespace + "/" + m.Name }
 
-// gatewayPoolFor returns spec.gateway.nodePool for a Deployment istiod generated for an
-// ingress Gateway (owner Gateway of class istio) that the tree applied, "" otherwise
-// (waypoints and rendered workloads are placed by their nodeSelector).
+// gatewayPoolFor returns the pool of a Deployment istiod generated for a Gateway the tree
+// applied: spec.gateway.nodePool for class istio, the waypoints' pool for class
+// istio-waypoint; "" otherwise (rendered workloads are placed by their nodeSelector).
 func (k *checker) gatewayPoolFor(dep *appsv1.Deployment) string {
 	for _, o := range dep.OwnerReferences {
 		if o.Kind != "Gateway" || !strings.HasPrefix(o.APIVersion, gatewayAPIGroup+"/") {
@@ -56,8 +56,8 @@ func (k *checker) gatewayPoolFor(dep *appsv1.Deployment) string {
 		}
 		for _, g := range k.ofKind(gatewayAPIGroup, "Gateway") {
 			class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName")
-			if g.GetNamespace() == dep.Namespace && g.GetName() == o.Name && class == "istio" {
-				return k.gatewayPool
+			if g.GetNamespace() == dep.Namespace && g.GetName() == o.Name && (class == "istio" || class == waypointClass) {
+				return k.poolOfGateway(class)
 			}
 		}
 	}
@@ -66,10 +66,14 @@ func (k *checker) gatewayPoolFor(dep *appsv1.Deployment) string {
 
 func (k *checker) deploymentPods(ctx context.Context, dep *appsv1.Deployment) {
 	id := fmt.Sprintf("Deployment %s/%s", dep.Namespace, dep.Name)
-	rule, err := decidePlacement(dep.Spec.Template.Spec.NodeSelector, k.pools, k.gatewayPoolFor(dep))
+	fixed := k.gatewayPoolFor(dep)
+	rule, err := decidePlacement(dep.Spec.Template.Spec.NodeSelector, k.pools, fixed)
 	if err != nil {
 		k.r.Fail(id, "PodsScheduled", "NoPool", err.Error())
 		return
+	}
+	if fixed != "" && dep.Labels[gatewayNameLabel] != "" && k.isWaypoint(dep.Namespace, dep.Labels[gatewayNameLabel]) {
+		rule.Why = "spec.waypoints.nodePool (default: spec.gateway.nodePool)"
 	}
 	var landed []string
 	var want int
@@ -304,4 +308,14 @@ func (k *checker) disruptionBudgets(ctx context.Context) {
 		})
 		k.report(id, fmt.Sprintf("CoversPods (expectedPods %d)", expected), err)
 	}
+}
+
+// isWaypoint reports whether the tree applied Gateway ns/name with class istio-waypoint.
+func (k *checker) isWaypoint(ns, name string) bool {
+	g := k.appliedObject(gatewayAPIGroup, "Gateway", ns, name)
+	if g == nil {
+		return false
+	}
+	class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName")
+	return class == waypointClass
 }

@@ -57,6 +57,18 @@ var defects = []defect{
 		want:   regexp.MustCompile(`^FAIL .*Deployment \S+ PodsCreated \(no FailedCreate\) FailedCreate ReplicaSet \S+: .*violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false`),
 	},
 	{
+		// istiod's words on the route's Service parent (the status stays True, the message says it).
+		name:   "mesh-route-namespace-without-waypoint-label",
+		break_: dropUseWaypointLabel,
+		want:   regexp.MustCompile(`^FAIL .*Route \S+ parent Service \S+ ResolvedWaypoints \(All waypoints resolved\) WaypointNotResolved .*istio\.io/use-waypoint label missing from parent and parent namespace`),
+	},
+	{
+		// The spec says 90/10; Envoy gets what the edited HTTPRoute says.
+		name:   "route-weight-changed-after-rendering",
+		break_: changeRouteWeight,
+		want:   regexp.MustCompile(`^FAIL .*xds \S+ .* -> .* XDSMismatch .*weight \d+ of \d+, the spec says \d+ of \d+`),
+	},
+	{
 		name:   "application-with-misspelt-field",
 		break_: misspellApplicationField,
 		want:   regexp.MustCompile(`^FAIL .*Application argocd/\S+ Applied StrictValidation .*spec\.source\.targetRevison: field not declared in schema`),

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"maps"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -50,4 +52,21 @@ func quantities(in map[string]string) corev1.ResourceList {
 		}
 	}
 	return out
+}
+
+// istiodResources are the istiod pod's requests and limits krm-gen sets in the istiod
+// chart's values (pilot.resources).
+var istiodResources = schema.Resources{
+	Requests: map[string]string{"cpu": "200m", "memory": "512Mi"},
+	Limits:   map[string]string{"cpu": "1", "memory": "1Gi"},
+}
+
+// IstiodValues returns istiod's requests and limits in the chart's values form.
+func IstiodValues() map[string]any {
+	return map[string]any{"requests": maps.Clone(istiodResources.Requests), "limits": maps.Clone(istiodResources.Limits)}
+}
+
+// IstiodResources returns istiod's requests and limits, parsed.
+func IstiodResources() corev1.ResourceRequirements {
+	return requirements(nil, istiodResources)
 }

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/krm-gen/krm-gen/internal/manifest"
+	"github.com/krm-gen/krm-gen/pkg/capacity"
 	"github.com/krm-gen/krm-gen/pkg/model"
 	"github.com/krm-gen/krm-gen/pkg/render"
 	"github.com/krm-gen/krm-gen/pkg/schema"
@@ -78,6 +79,7 @@ func Resolve(spec *schema.Platform) (trees []Tree, errs, warns field.ErrorList) 
 	errs, warns = base.Validate()
 	bm := model.Build(base, "")
 	me, mw := bm.Check()
+	mw = append(mw, capacityWarnings(bm)...)
 	errs, warns = append(errs, me...), append(warns, mw...)
 	envs := sortedEnvs(base)
 	if len(envs) == 0 {
@@ -94,6 +96,7 @@ func Resolve(spec *schema.Platform) (trees []Tree, errs, warns field.ErrorList) 
 		ve, vw := ep.Validate()
 		m := model.Build(ep, env)
 		me, mw := m.Check()
+		mw = append(mw, capacityWarnings(m)...)
 		ve, vw = append(ve, me...), append(vw, mw...)
 		errs = append(errs, inEnvironment(env, origins, ve, baseErrs)...)
 		warns = append(warns, inEnvironment(env, origins, vw, baseWarns)...)
@@ -230,4 +233,19 @@ func Files(outputs []Output) (map[string][]byte, error) {
 		}
 	}
 	return files, nil
+}
+
+// capacityWarnings warns about every pool whose desired size cannot hold what the model
+// places on it (krm-gen plan prints the whole plan). A pool on an instance type the
+// table lacks is left to the plan, which names it.
+func capacityWarnings(m *model.Model) field.ErrorList {
+	table, err := capacity.LoadTable()
+	if err != nil {
+		return nil
+	}
+	plan, err := capacity.Compute(m, table)
+	if err != nil {
+		return nil
+	}
+	return plan.Warnings()
 }

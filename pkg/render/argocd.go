@@ -61,10 +61,7 @@ func argoCD(m *model.Model, t *Tree) error {
 	if len(m.Gateway.Placement.Tolerations) > 0 {
 		pilot["tolerations"] = m.Gateway.Placement.Tolerations
 	}
-	pilot["resources"] = map[string]any{
-		"requests": map[string]string{"cpu": "200m", "memory": "512Mi"},
-		"limits":   map[string]string{"cpu": "1", "memory": "1Gi"},
-	}
+	pilot["resources"] = model.IstiodValues()
 	istiod["pilot"] = pilot
 	t.add(DirArgoCD+"/istiod.yaml", istioApp(m, t, model.PartIstiod, "istiod", WaveIstio, istiod))
 	// istio-cni and ztunnel must run on every node, whatever taints pools get later:

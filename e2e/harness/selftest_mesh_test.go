@@ -1,0 +1,83 @@
+package harness
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Broken trees only the mesh (waypoint) and xDS checks catch (see selftest_test.go and
+// e2e/testdata/README.md).
+
+// dropUseWaypointLabel removes the istio.io/use-waypoint label from the Namespace of the
+// first mesh route (an HTTPRoute or GRPCRoute whose parent is a Service): istiod then
+// finds no waypoint for the route's parent.
+func dropUseWaypointLabel(t *testing.T, repo, tree string) string {
+	dir := filepath.Join(repo, tree)
+	meshNS := ""
+	editDocs(t, dir, func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
+		if meshNS != "" || (u.GetKind() != "HTTPRoute" && u.GetKind() != "GRPCRoute") {
+			return u
+		}
+		for _, pr := range routeParents(u) {
+			if pr.Kind == "Service" {
+				meshNS = pr.Namespace
+			}
+		}
+		return u
+	})
+	if meshNS == "" {
+		return ""
+	}
+	var did string
+	editDocs(t, dir, func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
+		if u.GetKind() != "Namespace" || u.GetName() != meshNS {
+			return u
+		}
+		l := u.GetLabels()
+		if _, ok := l[labelUseWaypoint]; !ok {
+			return u
+		}
+		delete(l, labelUseWaypoint)
+		u.SetLabels(l)
+		did = fmt.Sprintf("removed label %s from Namespace %s (it holds a mesh route) in %s", labelUseWaypoint, meshNS, p)
+		return u
+	})
+	return did
+}
+
+// changeRouteWeight edits the first weighted backendRef of the first HTTPRoute rule
+// that splits between several backends: its weight becomes that of the last backend
+// plus the first's, so the split no longer is the spec's.
+func changeRouteWeight(t *testing.T, repo, tree string) string {
+	var did string
+	editDocs(t, filepath.Join(repo, tree), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
+		if did != "" || u.GetKind() != "HTTPRoute" {
+			return u
+		}
+		rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
+		for i, r := range rules {
+			rm, _ := r.(map[string]any)
+			refs, _ := rm["backendRefs"].([]any)
+			if len(refs) < 2 {
+				continue
+			}
+			first, _ := refs[0].(map[string]any)
+			last, _ := refs[len(refs)-1].(map[string]any)
+			w1, ok1 := toInt64(first["weight"])
+			w2, ok2 := toInt64(last["weight"])
+			if !ok1 || !ok2 {
+				continue
+			}
+			first["weight"] = w1 + w2
+			rules[i] = rm
+			_ = unstructured.SetNestedSlice(u.Object, rules, "spec", "rules")
+			did = fmt.Sprintf("changed the weight of backendRef %v of %s rule %d from %d to %d in %s", first["name"], objID(u), i, w1, w1+w2, p)
+			return u
+		}
+		return u
+	})
+	return did
+}
