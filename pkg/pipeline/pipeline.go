@@ -98,6 +98,11 @@ func Resolve(spec *schema.Platform) (trees []Tree, errs, warns field.ErrorList) 
 		errs = append(errs, inEnvironment(env, origins, ve, baseErrs)...)
 		warns = append(warns, inEnvironment(env, origins, vw, baseWarns)...)
 		trees = append(trees, Tree{Dir: env, Model: m})
+		// The fleet's ApplicationSet creates every root app in its own namespace: one Argo CD.
+		if first := trees[0].Model; m.ArgoCD.Namespace != first.ArgoCD.Namespace {
+			f, _ := origins.Map("spec.argocd.namespace")
+			errs = append(errs, field.Invalid(field.NewPath(f), m.ArgoCD.Namespace, fmt.Sprintf("environments share one Argo CD (the fleet's ApplicationSet creates every root app in its namespace); environment %q uses %q", trees[0].Dir, first.ArgoCD.Namespace)))
+		}
 	}
 	return trees, dedupe(errs), dedupe(warns)
 }
@@ -113,11 +118,12 @@ func inEnvironment(env string, origins schema.Origins, errs, base field.ErrorLis
 	out := make(field.ErrorList, 0, len(errs))
 	for _, e := range errs {
 		c := *e
-		if f, ok := origins.Map(e.Field); ok {
-			c.Field = f
-		} else if known[e.Field+"\x00"+e.ErrorBody()] {
-			continue
-		} else {
+		f, override := origins.Map(e.Field)
+		c.Field = f
+		if !override {
+			if known[f+"\x00"+e.ErrorBody()] {
+				continue
+			}
 			c.Detail = fmt.Sprintf("%s (in environment %q)", c.Detail, env)
 		}
 		out = append(out, &c)
@@ -190,7 +196,22 @@ func Render(trees []Tree) ([]Output, error) {
 		}
 		out = append(out, Output{Dir: tr.Dir, Tree: t})
 	}
+	if envs := environmentModels(trees); len(envs) > 0 {
+		platform := strings.TrimSuffix(envs[0].Name, "-"+envs[0].Environment)
+		out = append(out, Output{Tree: render.Fleet(platform, envs)})
+	}
 	return out, nil
+}
+
+// environmentModels are the models of the environments' trees (none without environments).
+func environmentModels(trees []Tree) []*model.Model {
+	var out []*model.Model
+	for _, tr := range trees {
+		if tr.Dir != "" {
+			out = append(out, tr.Model)
+		}
+	}
+	return out
 }
 
 // Files encodes rendered trees into file contents keyed by slash-separated path.
