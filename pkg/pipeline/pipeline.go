@@ -124,7 +124,7 @@ func inEnvironment(env string, origins schema.Origins, errs, base field.ErrorLis
 			if known[f+"\x00"+e.ErrorBody()] {
 				continue
 			}
-			c.Detail = fmt.Sprintf("%s (in environment %q)", c.Detail, env)
+			c.Detail = strings.TrimPrefix(fmt.Sprintf("%s (in environment %q)", c.Detail, env), " ")
 		}
 		out = append(out, &c)
 	}

@@ -82,3 +82,13 @@ func didYouMean(key string, names []string) string {
 	}
 	return " (known: " + strings.Join(names, ", ") + ")"
 }
+
+// patchedServer is the destination server an environment's argocd patch sets, or "".
+func (e Environment) patchedServer() string {
+	if e.ArgoCD == nil {
+		return ""
+	}
+	m, _ := e.ArgoCD.Value.(map[string]any)
+	s, _ := m["server"].(string)
+	return s
+}
