@@ -196,22 +196,19 @@ func Render(trees []Tree) ([]Output, error) {
 		}
 		out = append(out, Output{Dir: tr.Dir, Tree: t})
 	}
-	if envs := environmentModels(trees); len(envs) > 0 {
-		platform := strings.TrimSuffix(envs[0].Name, "-"+envs[0].Environment)
-		out = append(out, Output{Tree: render.Fleet(platform, envs)})
-	}
-	return out, nil
-}
-
-// environmentModels are the models of the environments' trees (none without environments).
-func environmentModels(trees []Tree) []*model.Model {
-	var out []*model.Model
-	for _, tr := range trees {
+	// The fleet bootstrap of the environments, beside their folders.
+	var envs []*model.Model
+	var rendered []*render.Tree
+	for i, tr := range trees {
 		if tr.Dir != "" {
-			out = append(out, tr.Model)
+			envs, rendered = append(envs, tr.Model), append(rendered, out[i].Tree)
 		}
 	}
-	return out
+	if len(envs) > 0 {
+		platform := strings.TrimSuffix(envs[0].Name, "-"+envs[0].Environment)
+		out = append(out, Output{Tree: render.Fleet(platform, envs, rendered)})
+	}
+	return out, nil
 }
 
 // Files encodes rendered trees into file contents keyed by slash-separated path.

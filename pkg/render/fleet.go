@@ -15,15 +15,16 @@ const FleetFile = DirBootstrap + "/fleet.yaml"
 // app exactly as bootstrap/root-app.yaml declares it. The ApplicationSet only creates
 // and updates root apps (an environment removed from the spec leaves its root app for
 // a human to delete) and deleting it keeps them: nothing cascades to the platforms.
-// envs are the environments' models, in order; platform is the spec's name.
-func Fleet(platform string, envs []*model.Model) *Tree {
+// envs are the environments' models and trees[i] the tree rendered for envs[i];
+// platform is the spec's name.
+func Fleet(platform string, envs []*model.Model, trees []*Tree) *Tree {
 	t := &Tree{installs: map[string]installs{}}
 	if len(envs) == 0 {
 		return t
 	}
 	var elements []map[string]string
-	for _, m := range envs {
-		t.add(FleetFile, bootstrapProjectObj(m))
+	for i, m := range envs {
+		t.add(FleetFile, rootProject(m, trees[i]))
 		root := rootApp(m)
 		elements = append(elements, map[string]string{
 			"environment": m.Environment,
@@ -62,4 +63,15 @@ func Fleet(platform string, envs []*model.Model) *Tree {
 	}
 	t.add(FleetFile, set)
 	return t
+}
+
+// rootProject is the root app's AppProject as the environment's tree has it (with the
+// whitelist derived from what the root app deploys).
+func rootProject(m *model.Model, t *Tree) *argocd.AppProject {
+	for _, r := range t.Resources {
+		if p, ok := r.Object.(*argocd.AppProject); ok && p.Name == m.BootstrapProject() {
+			return p
+		}
+	}
+	panic("render: tree without the root app's project " + m.BootstrapProject()) // projects() always adds it
 }
