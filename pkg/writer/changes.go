@@ -37,34 +37,40 @@ func Changes(dir string, files map[string][]byte, group func(path string) string
 		return nil, err
 	}
 	type obj struct{ path, body string }
-	index := func(read func(p string) ([]byte, error), paths []string) (map[[2]string]obj, error) {
+	// A file that comes out byte for byte as it was holds the same objects: only the
+	// others are parsed (a render that changes one app reads one file twice).
+	before := map[string][]byte{}
+	for _, p := range old.generated {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // listed but gone: nothing to compare with
+		}
+		if err != nil {
+			return nil, err
+		}
+		before[p] = b
+	}
+	oldFiles, newFiles := map[string][]byte{}, map[string][]byte{}
+	for p, b := range before {
+		if nb, ok := files[p]; !ok || !bytes.Equal(nb, b) {
+			oldFiles[p] = b
+		}
+	}
+	for p, b := range files {
+		if ob, ok := before[p]; !ok || !bytes.Equal(ob, b) {
+			newFiles[p] = b
+		}
+	}
+	index := func(m map[string][]byte) map[[2]string]obj {
 		out := map[[2]string]obj{}
-		for _, p := range paths {
-			b, err := read(p)
-			if err != nil {
-				return nil, err
-			}
+		for p, b := range m {
 			for id, body := range objects(p, b) {
 				out[[2]string{group(p), id}] = obj{p, body}
 			}
 		}
-		return out, nil
+		return out
 	}
-	oldObjs, err := index(func(p string) ([]byte, error) {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil // listed but gone: nothing to compare with
-		}
-		return b, err
-	}, old.generated)
-	if err != nil {
-		return nil, err
-	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	newObjs, _ := index(func(p string) ([]byte, error) { return files[p], nil }, paths)
+	oldObjs, newObjs := index(oldFiles), index(newFiles)
 	var out []Change
 	for k, n := range newObjs {
 		o, ok := oldObjs[k]
@@ -98,6 +104,7 @@ func objects(p string, b []byte) map[string]string {
 		return out
 	}
 	for _, doc := range bytes.Split(b, []byte("\n---\n")) {
+		doc = bytes.TrimSpace(doc)
 		n, err := yaml.Parse(string(doc))
 		if err != nil || n.GetKind() == "" {
 			out["file "+p] += string(doc)
