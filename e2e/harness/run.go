@@ -187,7 +187,13 @@ func runTree(ctx context.Context, o Options, bins *Binaries, tree, dir string, r
 		return err
 	}
 	root := filepath.Join(o.RepoRoot, filepath.FromSlash(tree), "bootstrap", "root-app.yaml")
-	if err := w.Bootstrap(ctx, root); err != nil {
+	bootstrap := func() error { return w.Bootstrap(ctx, root) }
+	if fleet := FindFleet(o.RepoRoot, tree); fleet != "" {
+		// One environment of a fleet: its root app comes from the fleet's ApplicationSet.
+		fmt.Fprintf(log, "%s: bootstrapped through %s\n", tree, fleet)
+		bootstrap = func() error { return w.BootstrapFleet(ctx, fleet, root) }
+	}
+	if err := bootstrap(); err != nil {
 		rep.Fail(root, "Bootstrapped", "Error", err.Error())
 		return
 	}

@@ -15,7 +15,7 @@ import (
 // argoCDModule holds Argo CD's published CRDs (manifests/crds); read from the module cache.
 const argoCDModule = "github.com/argoproj/argo-cd/v2@v2.14.21"
 
-// TestObjectsMatchArgoCDCRDs checks every rendered Application and AppProject
+// TestObjectsMatchArgoCDCRDs checks every rendered Application, AppProject and ApplicationSet
 // against the openAPIV3Schema of Argo CD's CRDs: no unknown field, right types,
 // required fields present. (The e2e test applies them to a real apiserver.)
 func TestObjectsMatchArgoCDCRDs(t *testing.T) {
@@ -36,6 +36,7 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 	golden, _ := filepath.Glob("../../testdata/golden/*/platform.yaml")
 	features, _ := filepath.Glob("../../testdata/features/*/platform.yaml")
 	checked := 0
+	kinds := map[string]int{}
 	for _, spec := range append(append(specs, golden...), features...) {
 		data, _ := os.ReadFile(spec)
 		res := pipeline.Load(data, spec)
@@ -65,6 +66,7 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 					continue
 				}
 				checked++
+				kinds[obj["kind"].(string)]++
 				for _, problem := range problems {
 					t.Errorf("%s %s (%s): %s", obj["kind"], r.Path, spec, problem)
 				}
@@ -73,5 +75,10 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no Argo CD objects checked")
+	}
+	for _, k := range []string{"Application", "AppProject", "ApplicationSet"} { // ApplicationSet: bootstrap/fleet.yaml
+		if kinds[k] == 0 {
+			t.Errorf("no %s checked", k)
+		}
 	}
 }

@@ -142,3 +142,54 @@ type AppProjectSpec struct {
 	NamespaceResourceWhitelist []metav1.GroupKind       `json:"namespaceResourceWhitelist,omitempty"`
 	NamespaceResourceBlacklist []metav1.GroupKind       `json:"namespaceResourceBlacklist,omitempty"`
 }
+
+// ApplicationSet is an Argo CD ApplicationSet: its controller creates one Application
+// from the template for each set of parameters its generators produce.
+type ApplicationSet struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              ApplicationSetSpec `json:"spec"`
+}
+
+// ApplicationSetSpec is an ApplicationSet's generators, template and policy.
+type ApplicationSetSpec struct {
+	GoTemplate        bool                      `json:"goTemplate,omitempty"`
+	GoTemplateOptions []string                  `json:"goTemplateOptions,omitempty"`
+	Generators        []ApplicationSetGenerator `json:"generators"`
+	Template          ApplicationSetTemplate    `json:"template"`
+	SyncPolicy        *ApplicationSetSyncPolicy `json:"syncPolicy,omitempty"`
+}
+
+// ApplicationSetGenerator produces parameter sets; krm-gen uses the list generator.
+type ApplicationSetGenerator struct {
+	List *ListGenerator `json:"list,omitempty"`
+}
+
+// ListGenerator produces one parameter set per element.
+type ListGenerator struct {
+	Elements []map[string]string `json:"elements"`
+}
+
+// ApplicationSetTemplate is the Application created for each parameter set; its
+// strings are Go templates (with goTemplate) over the parameters.
+type ApplicationSetTemplate struct {
+	Metadata ApplicationSetTemplateMeta `json:"metadata"`
+	Spec     ApplicationSpec            `json:"spec"`
+}
+
+// ApplicationSetTemplateMeta is the metadata of the Applications an ApplicationSet creates.
+type ApplicationSetTemplateMeta struct {
+	Name        string            `json:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Finalizers  []string          `json:"finalizers,omitempty"`
+}
+
+// ApplicationSetSyncPolicy says what the controller may do to the Applications it created.
+type ApplicationSetSyncPolicy struct {
+	// PreserveResourcesOnDeletion keeps the Applications when the ApplicationSet is deleted.
+	PreserveResourcesOnDeletion bool `json:"preserveResourcesOnDeletion,omitempty"`
+	// ApplicationsSync: create-only, create-update, create-delete or sync (the default).
+	ApplicationsSync string `json:"applicationsSync,omitempty"`
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{ExitUsage, err} })
-	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), planCmd(stdout, stderr), schemaCmd(stdout))
+	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), explainCmd(stdout, stderr), planCmd(stdout, stderr), schemaCmd(stdout))
 
 	err := root.Execute()
 	if err == nil {
@@ -119,11 +120,29 @@ func (f *specFlags) check() error {
 	return nil
 }
 
-// load reads, validates and renders the spec; diagnostics go to stderr.
-func load(file string, stderr io.Writer) (map[string][]byte, error) {
+// loaded is a valid spec's rendered files and its environments (none without).
+type loaded struct {
+	files map[string][]byte
+	envs  []string
+}
+
+// environment is the environment a file of the output belongs to ("" for the
+// fleet bootstrap and for specs without environments).
+func (l loaded) environment(p string) string {
+	first, _, _ := strings.Cut(p, "/")
+	for _, e := range l.envs {
+		if e == first {
+			return e
+		}
+	}
+	return ""
+}
+
+// readSpec reads and validates the spec; diagnostics go to stderr.
+func readSpec(file string, stderr io.Writer) (pipeline.Result, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, errors.Unwrap(err))}
+		return pipeline.Result{}, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, errors.Unwrap(err))}
 	}
 	res := pipeline.Load(data, file)
 	for _, d := range res.Diagnostics {
@@ -131,17 +150,32 @@ func load(file string, stderr io.Writer) (map[string][]byte, error) {
 	}
 	if !res.Valid() {
 		n := len(res.Diagnostics.Errors())
-		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %d error%s; nothing written", file, n, plural(n))}
+		return res, &exitError{ExitInvalid, fmt.Errorf("%s: %d error%s; nothing written", file, n, plural(n))}
+	}
+	return res, nil
+}
+
+// load reads, validates and renders the spec; diagnostics go to stderr.
+func load(file string, stderr io.Writer) (loaded, error) {
+	res, err := readSpec(file, stderr)
+	if err != nil {
+		return loaded{}, err
 	}
 	outputs, err := pipeline.Render(res.Trees)
 	if err != nil {
-		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
+		return loaded{}, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
 	}
 	files, err := pipeline.Files(outputs)
 	if err != nil {
-		return nil, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
+		return loaded{}, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
 	}
-	return files, nil
+	l := loaded{files: files}
+	for _, t := range res.Trees {
+		if t.Dir != "" {
+			l.envs = append(l.envs, t.Dir)
+		}
+	}
+	return l, nil
 }
 
 func plural(n int) string {
@@ -153,7 +187,7 @@ func plural(n int) string {
 
 // specCmd is a subcommand taking -f SPEC -o DIR: it checks the flags, loads and
 // renders the spec, and hands the files to run.
-func specCmd(use, short string, stderr io.Writer, run func(f specFlags, files map[string][]byte) error) *cobra.Command {
+func specCmd(use, short string, stderr io.Writer, run func(f specFlags, l loaded) error) *cobra.Command {
 	var f specFlags
 	cmd := &cobra.Command{
 		Use:   use,
@@ -163,11 +197,11 @@ func specCmd(use, short string, stderr io.Writer, run func(f specFlags, files ma
 			if err := f.check(); err != nil {
 				return err
 			}
-			files, err := load(f.file, stderr)
+			l, err := load(f.file, stderr)
 			if err != nil {
 				return err
 			}
-			return run(f, files)
+			return run(f, l)
 		},
 	}
 	f.register(cmd)
@@ -175,9 +209,13 @@ func specCmd(use, short string, stderr io.Writer, run func(f specFlags, files ma
 }
 
 func renderCmd(stderr io.Writer) *cobra.Command {
-	return specCmd("render -f SPEC -o DIR", "Render the spec into DIR, replacing only what krm-gen generated before", stderr,
-		func(f specFlags, files map[string][]byte) error {
-			rep, err := writer.Write(f.out, files, writer.Options{})
+	return specCmd("render -f SPEC -o DIR", "Render the spec into DIR, replacing only what krm-gen generated before; print what changed, per environment", stderr,
+		func(f specFlags, l loaded) error {
+			changes, err := writer.Changes(f.out, l.files, l.environment)
+			if err != nil {
+				return &exitError{ExitInvalid, fmt.Errorf("%s: %w; nothing changed", f.out, err)}
+			}
+			rep, err := writer.Write(f.out, l.files, writer.Options{})
 			if err != nil {
 				return &exitError{ExitInvalid, fmt.Errorf("%s: %w; nothing changed", f.out, err)}
 			}
@@ -189,23 +227,135 @@ func renderCmd(stderr io.Writer) *cobra.Command {
 				fmt.Fprintf(stderr, ", removed %d no longer generated", len(rep.Removed))
 			}
 			fmt.Fprintln(stderr)
+			printChanges(stderr, f.out, l, changes)
 			return nil
 		})
 }
 
+// maxChangesShown bounds the objects listed per environment (a first render adds them all).
+const maxChangesShown = 20
+
+// printChanges says, per environment (and for the fleet bootstrap), which objects
+// the render added, removed or changed.
+func printChanges(w io.Writer, out string, l loaded, changes []writer.Change) {
+	groups := append([]string{""}, l.envs...)
+	for _, g := range groups {
+		label := out
+		switch {
+		case g != "":
+			label = "environment " + g
+		case len(l.envs) > 0:
+			label = "fleet (bootstrap/fleet.yaml)"
+		}
+		count := map[string]int{}
+		var lines []string
+		for _, c := range changes {
+			if c.Group != g {
+				continue
+			}
+			count[c.Op]++
+			if len(lines) < maxChangesShown {
+				mark := map[string]string{writer.Added: "+", writer.Removed: "-", writer.Changed: "~"}[c.Op]
+				lines = append(lines, fmt.Sprintf("  %s %s (%s)", mark, c.Object, c.Path))
+			}
+		}
+		n := count[writer.Added] + count[writer.Removed] + count[writer.Changed]
+		if n == 0 {
+			fmt.Fprintf(w, "krm-gen: %s: no change\n", label)
+			continue
+		}
+		fmt.Fprintf(w, "krm-gen: %s: %d changed, %d added, %d removed\n", label, count[writer.Changed], count[writer.Added], count[writer.Removed])
+		for _, line := range lines {
+			fmt.Fprintln(w, line)
+		}
+		if n > len(lines) {
+			fmt.Fprintf(w, "  ... and %d more\n", n-len(lines))
+		}
+	}
+}
+
 func verifyCmd(stdout, stderr io.Writer) *cobra.Command {
-	return specCmd("verify -f SPEC -o DIR", "Exit 0 when DIR holds exactly what the spec renders, else 1 with a unified diff", stderr,
-		func(f specFlags, files map[string][]byte) error {
-			diff, err := writer.Diff(f.out, files)
+	return specCmd("verify -f SPEC -o DIR", "Exit 0 when DIR holds exactly what the spec renders, else 1 with a unified diff per environment", stderr,
+		func(f specFlags, l loaded) error {
+			diffs, err := writer.DiffFiles(f.out, l.files)
 			if err != nil {
 				return &exitError{ExitInvalid, fmt.Errorf("%s: %w", f.out, err)}
 			}
-			if diff != "" {
-				fmt.Fprint(stdout, diff)
-				return &exitError{ExitInvalid, fmt.Errorf("krm-gen: %s is out of date with %s; run 'make render' and commit the result", f.out, f.file)}
+			if len(diffs) == 0 {
+				return nil
 			}
-			return nil
+			var stale []string
+			last := "\x00"
+			for _, d := range diffs {
+				if g := l.environment(d.Path); len(l.envs) > 0 && g != last {
+					last = g
+					if g == "" {
+						fmt.Fprintf(stdout, "# fleet bootstrap: %s/bootstrap is out of date\n", f.out)
+						stale = append(stale, "the fleet bootstrap")
+					} else {
+						fmt.Fprintf(stdout, "# environment %s: %s/%s is out of date\n", g, f.out, g)
+						stale = append(stale, "environment "+g)
+					}
+				}
+				fmt.Fprint(stdout, d.Text)
+			}
+			what := f.out
+			if len(stale) > 0 {
+				what += " (" + strings.Join(stale, ", ") + ")"
+			}
+			return &exitError{ExitInvalid, fmt.Errorf("krm-gen: %s is out of date with %s; run 'make render' and commit the result", what, f.file)}
 		})
+}
+
+// explainCmd prints an environment's merged spec with the origin of every value.
+func explainCmd(stdout, stderr io.Writer) *cobra.Command {
+	var file, env, app string
+	cmd := &cobra.Command{
+		Use:   "explain -f SPEC --env ENV [--app APP]",
+		Short: "Print an environment's spec (the base with its overrides) and where each value comes from",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			var missing []string
+			if file == "" {
+				missing = append(missing, "-f/--file")
+			}
+			if env == "" {
+				missing = append(missing, "--env")
+			}
+			if len(missing) > 0 {
+				return &exitError{ExitUsage, fmt.Errorf("missing required flag %s", strings.Join(missing, " and "))}
+			}
+			res, err := readSpec(file, stderr)
+			if err != nil {
+				return err
+			}
+			if _, ok := res.Spec.Spec.Environments[env]; !ok {
+				return &exitError{ExitInvalid, fmt.Errorf("%s: no environment %q in spec.environments%s", file, env, envList(res.Spec))}
+			}
+			b, err := res.Spec.Explain(env, app)
+			if err != nil {
+				return &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
+			}
+			_, err = stdout.Write(b)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "Platform spec file (required)")
+	cmd.Flags().StringVar(&env, "env", "", "environment of spec.environments (required)")
+	cmd.Flags().StringVar(&app, "app", "", "print only this app and the routes that reach it")
+	return cmd
+}
+
+func envList(p *schema.Platform) string {
+	names := make([]string, 0, len(p.Spec.Environments))
+	for n := range p.Spec.Environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return " (the spec has none)"
+	}
+	return " (known: " + strings.Join(names, ", ") + ")"
 }
 
 func schemaCmd(stdout io.Writer) *cobra.Command {

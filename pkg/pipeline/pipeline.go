@@ -101,6 +101,11 @@ func Resolve(spec *schema.Platform) (trees []Tree, errs, warns field.ErrorList) 
 		errs = append(errs, inEnvironment(env, origins, ve, baseErrs)...)
 		warns = append(warns, inEnvironment(env, origins, vw, baseWarns)...)
 		trees = append(trees, Tree{Dir: env, Model: m})
+		// The fleet's ApplicationSet creates every root app in its own namespace: one Argo CD.
+		if first := trees[0].Model; m.ArgoCD.Namespace != first.ArgoCD.Namespace {
+			f, _ := origins.Map("spec.argocd.namespace")
+			errs = append(errs, field.Invalid(field.NewPath(f), m.ArgoCD.Namespace, fmt.Sprintf("environments share one Argo CD (the fleet's ApplicationSet creates every root app in its namespace); environment %q uses %q", trees[0].Dir, first.ArgoCD.Namespace)))
+		}
 	}
 	return trees, dedupe(errs), dedupe(warns)
 }
@@ -116,12 +121,13 @@ func inEnvironment(env string, origins schema.Origins, errs, base field.ErrorLis
 	out := make(field.ErrorList, 0, len(errs))
 	for _, e := range errs {
 		c := *e
-		if f, ok := origins.Map(e.Field); ok {
-			c.Field = f
-		} else if known[e.Field+"\x00"+e.ErrorBody()] {
-			continue
-		} else {
-			c.Detail = fmt.Sprintf("%s (in environment %q)", c.Detail, env)
+		f, override := origins.Map(e.Field)
+		c.Field = f
+		if !override {
+			if known[f+"\x00"+e.ErrorBody()] {
+				continue
+			}
+			c.Detail = strings.TrimPrefix(fmt.Sprintf("%s (in environment %q)", c.Detail, env), " ")
 		}
 		out = append(out, &c)
 	}
@@ -192,6 +198,18 @@ func Render(trees []Tree) ([]Output, error) {
 			return nil, err
 		}
 		out = append(out, Output{Dir: tr.Dir, Tree: t})
+	}
+	// The fleet bootstrap of the environments, beside their folders.
+	var envs []*model.Model
+	var rendered []*render.Tree
+	for i, tr := range trees {
+		if tr.Dir != "" {
+			envs, rendered = append(envs, tr.Model), append(rendered, out[i].Tree)
+		}
+	}
+	if len(envs) > 0 {
+		platform := strings.TrimSuffix(envs[0].Name, "-"+envs[0].Environment)
+		out = append(out, Output{Tree: render.Fleet(platform, envs, rendered)})
 	}
 	return out, nil
 }

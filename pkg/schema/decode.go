@@ -157,6 +157,9 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 				*w.errs = append(*w.errs, field.Forbidden(child, unknownFieldMessage(k.Value, fields)))
 				continue
 			}
+			if pt, ok := patchTarget(t, k.Value); ok {
+				ft = pt // a patch is checked against what it patches
+			}
 			if w.walk(v, ft, child, depth+1) {
 				kept = append(kept, k, v)
 			}

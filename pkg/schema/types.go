@@ -196,4 +196,19 @@ type Environment struct {
 	CertificateSecret string        `json:"certificateSecret,omitempty"`
 	VPCCIDR           string        `json:"vpcCIDR,omitempty" jsonschema:"description=Replaces spec.network.vpcCIDR"`
 	LoadBalancer      *LoadBalancer `json:"loadBalancer,omitempty" jsonschema:"description=Replaces spec.gateway.loadBalancer"`
+
+	// Patches of the spec, applied after the fields above (so apps.<name>.replicas
+	// wins over appReplicas): each patches the spec field of the same name.
+	Git        *Patch           `json:"git,omitempty" jsonschema:"description=Merge patch of spec.git"`
+	Versions   *Patch           `json:"versions,omitempty" jsonschema:"description=Merge patch of spec.versions"`
+	ArgoCD     *Patch           `json:"argocd,omitempty" jsonschema:"description=Merge patch of spec.argocd"`
+	Network    *Patch           `json:"network,omitempty" jsonschema:"description=Merge patch of spec.network"`
+	NodePools  *Patch           `json:"nodePools,omitempty" jsonschema:"description=Merge patch of spec.nodePools (pool name -> patch; null removes a pool)"`
+	Gateway    *Patch           `json:"gateway,omitempty" jsonschema:"description=Merge patch of spec.gateway"`
+	Health     *Patch           `json:"health,omitempty" jsonschema:"description=Merge patch of spec.health"`
+	Security   *Patch           `json:"security,omitempty" jsonschema:"description=Merge patch of spec.security"`
+	Waypoints  *Patch           `json:"waypoints,omitempty" jsonschema:"description=Merge patch of spec.waypoints"`
+	Apps       map[string]Patch `json:"apps,omitempty" jsonschema:"description=App name -> merge patch of that app; null drops the app and its routes from the environment"`
+	Routes     map[string]Patch `json:"routes,omitempty" jsonschema:"description=Route name -> merge patch of that route; null drops it"`
+	MeshRoutes map[string]Patch `json:"meshRoutes,omitempty" jsonschema:"description=Mesh route name -> merge patch of that mesh route; null drops it"`
 }

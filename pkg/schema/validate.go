@@ -677,7 +677,7 @@ func (v *validator) environments(fp *field.Path) {
 	servers := map[string]string{}
 	for _, name := range sortedKeys(v.p.Spec.Environments) {
 		v.label(fp.Key(name), name)
-		server := or(v.p.Spec.Environments[name].Server, v.p.Spec.ArgoCD.Server)
+		server := or(v.p.Spec.Environments[name].Server, or(v.p.Spec.Environments[name].patchedServer(), v.p.Spec.ArgoCD.Server))
 		if other, dup := servers[server]; dup {
 			v.add(field.Invalid(fp.Key(name).Child("server"), server, fmt.Sprintf("environment %q deploys to the same cluster: environments share namespace names, so each needs its own server", other)))
 		} else if u, err := url.Parse(server); err != nil || u.Scheme != "https" || u.Host == "" {
