@@ -53,8 +53,8 @@ type ServiceRef struct {
 type Inline struct {
 	schema.Workload                             // Ports holds every port (the one-port form is ports[0], named http)
 	Requirements    corev1.ResourceRequirements // Workload.Resources completed from the defaults
-	Readiness       *schema.Probe               // nil: TCP on the first port
-	Liveness        *schema.Probe               // nil: TCP on the first port
+	Readiness       *schema.Probe               // never nil: TCP on the first port unless the spec sets one
+	Liveness        *schema.Probe               // nil: no liveness probe; never the readiness check
 	Startup         *schema.Probe
 }
 
@@ -135,12 +135,31 @@ func inline(w schema.Workload) *Inline {
 	in.Port = 0
 	switch {
 	case w.Probe != nil:
-		in.Readiness, in.Liveness = w.Probe, w.Probe
+		in.Readiness = w.Probe
 	case w.Probes != nil:
 		in.Readiness, in.Liveness, in.Startup = w.Probes.Readiness, w.Probes.Liveness, w.Probes.Startup
 	}
+	if in.Readiness == nil {
+		in.Readiness = &schema.Probe{TCP: true}
+	}
+	if in.Liveness == nil {
+		in.Liveness = DerivedLiveness(in.Readiness)
+	}
 	in.Probe, in.Probes = nil, nil
 	return in
+}
+
+// DerivedLiveness is the liveness probe of an app that sets a readiness check only:
+// a TCP connect to the readiness probe's port, so a readiness check that fails on a
+// slow dependency takes the pod out of its Service without restarting it. A readiness
+// check that is itself a TCP connect gets no liveness probe (the same check twice
+// would restart the pods readiness only takes out; the kubelet still restarts a
+// container whose process exits).
+func DerivedLiveness(readiness *schema.Probe) *schema.Probe {
+	if readiness == nil || readiness.Kind() == schema.ProbeTCP {
+		return nil
+	}
+	return &schema.Probe{TCP: true, Port: readiness.Port}
 }
 
 // helmSource is a chart with the pool's placement set at the chart's value paths.
@@ -229,7 +248,8 @@ func healthApp(s *schema.Spec, m *Model) App {
 		Image:         s.Health.Image,
 		Port:          HealthPort,
 		Replicas:      2,
-		Probe:         &schema.Probe{Path: "/ready"},
+		// Readiness and liveness are different checks (nginx serves both).
+		Probes:        &schema.Probes{Readiness: &schema.Probe{Path: "/ready"}, Liveness: &schema.Probe{Path: "/live"}},
 		Files:         []schema.File{{Path: "/etc/nginx/conf.d/default.conf", Content: conf}},
 		WritablePaths: []string{"/tmp"},
 		Resources: &schema.Resources{

@@ -82,8 +82,11 @@ func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 		Args:            w.Args,
 		Resources:       w.Requirements,
 		ReadinessProbe:  probe(w.Readiness, w.Ports, probeDefaults{period: 10, failures: 3}),
-		LivenessProbe:   probe(w.Liveness, w.Ports, probeDefaults{delay: 10, period: 10, failures: 3}),
 		SecurityContext: containerSecurity(a),
+	}
+	if w.Liveness != nil {
+		// Never the readiness check (the model derives or the spec validates it).
+		c.LivenessProbe = probe(w.Liveness, w.Ports, probeDefaults{delay: 10, period: 10, failures: 3})
 	}
 	if w.Startup != nil {
 		// Holds the other probes back until the app started: up to 5 minutes by default.
@@ -211,7 +214,8 @@ func service(m *model.Model, a model.App) *corev1.Service {
 // probeDefaults are what a probe gets where the spec says nothing.
 type probeDefaults struct{ delay, period, failures int32 }
 
-// probe is a spec probe against the app's ports; nil is a TCP connect to the first port.
+// probe is a spec probe against the app's ports; a probe that names no check (or
+// tcp) is a TCP connect to its port, the first by default.
 func probe(p *schema.Probe, ports []schema.Port, def probeDefaults) *corev1.Probe {
 	port := ports[0]
 	if p != nil && p.Port != "" {

@@ -65,7 +65,7 @@ func (v *validator) inline(ap *field.Path, a *App) {
 	v.resources(ap.Child("resources"), a.Resources)
 	switch {
 	case a.Probe != nil && a.Probes != nil:
-		v.add(field.Forbidden(ap.Child("probes"), "set probe (one check for readiness and liveness) or probes, not both"))
+		v.add(field.Forbidden(ap.Child("probes"), "set probe (the readiness check) or probes, not both"))
 	case a.Probe != nil:
 		v.probe(ap.Child("probe"), a.Probe, ports)
 	case a.Probes != nil:
@@ -78,6 +78,7 @@ func (v *validator) inline(ap *field.Path, a *App) {
 				v.probe(pp.Child(p.name), p.probe, ports)
 			}
 		}
+		v.distinctProbes(pp, a)
 	}
 	mounts := map[string]string{}
 	keys := map[string]int{}
@@ -230,6 +231,40 @@ func (v *validator) keyRef(fp *field.Path, r *KeyRef, kind string) {
 	for _, msg := range validation.IsConfigMapKey(r.Key) {
 		v.add(field.Invalid(fp.Child("key"), r.Key, "must be a "+kind+" key: "+msg))
 	}
+}
+
+// distinctProbes: liveness is never the readiness check. A liveness probe that fails
+// whenever readiness does (a slow dependency) restarts pods that readiness only takes
+// out of their Service.
+func (v *validator) distinctProbes(pp *field.Path, a *App) {
+	live := a.Probes.Liveness
+	if live == nil {
+		return // krm-gen derives a distinct one
+	}
+	first := "http"
+	if len(a.Ports) > 0 {
+		first = a.Ports[0].Name
+	}
+	const fix = "a liveness probe that fails with readiness restarts pods that readiness only takes out of their Service: check only that the process is alive (tcp: true, or a path that calls no dependency), or leave liveness out (krm-gen then derives a TCP connect to the readiness probe's port)"
+	switch ready := a.Probes.Readiness; {
+	case ready == nil && live.SameCheck(&Probe{TCP: true}, first):
+		v.add(field.Invalid(pp.Child("liveness"), "tcp", "is the default readiness check (TCP connect to the first port): set probes.readiness to what makes the app ready"))
+	case ready != nil && live.SameCheck(ready, first):
+		v.add(field.Invalid(pp.Child("liveness"), probeText(live), "is the same check as probes.readiness; "+fix))
+	}
+}
+
+// probeText names a probe's check in messages.
+func probeText(p *Probe) string {
+	switch p.Kind() {
+	case ProbeHTTP:
+		return "path " + p.Path
+	case ProbeGRPC:
+		return "grpc"
+	case ProbeExec:
+		return "exec " + strings.Join(p.Exec, " ")
+	}
+	return "tcp"
 }
 
 func (v *validator) probe(fp *field.Path, p *Probe, ports portSet) {
