@@ -3,10 +3,12 @@ package model
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/krm-gen/krm-gen/pkg/schema"
@@ -15,10 +17,24 @@ import (
 // HealthPort is the port the health responder listens on.
 const HealthPort = 8080
 
-// Defaults for inline apps that set no resources: small, bounded.
+// Defaults for inline apps that set no resources: small, bounded. Ephemeral storage
+// bounds the emptyDirs (the only writable paths) and the container's logs.
 var appResourceDefaults = schema.Resources{
-	Requests: map[string]string{"cpu": "50m", "memory": "64Mi"},
-	Limits:   map[string]string{"cpu": "500m", "memory": "256Mi"},
+	Requests: map[string]string{"cpu": "50m", "memory": "64Mi", "ephemeral-storage": "64Mi"},
+	Limits:   map[string]string{"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "256Mi"},
+}
+
+// WritablePathSize is the sizeLimit of each writable path's emptyDir.
+const WritablePathSize = 64 << 20
+
+// resourceDefaults are an inline app's defaults: the ephemeral-storage limit holds
+// every writable path's emptyDir at its sizeLimit plus as much again for logs.
+func resourceDefaults(w schema.Workload) schema.Resources {
+	def := schema.Resources{Requests: maps.Clone(appResourceDefaults.Requests), Limits: maps.Clone(appResourceDefaults.Limits)}
+	if need := int64(len(w.WritablePaths)+1) * WritablePathSize; need > 256<<20 {
+		def.Limits["ephemeral-storage"] = resource.NewQuantity(need, resource.BinarySI).String()
+	}
+	return def
 }
 
 // App is one workload of the platform, whatever its source: its Application and
@@ -51,7 +67,7 @@ type ServiceRef struct {
 
 // Inline is an app whose pods krm-gen renders itself from the spec's Workload.
 type Inline struct {
-	schema.Workload                             // Ports holds every port (the one-port form is ports[0], named http)
+	schema.Workload                             // Ports holds every port (the one-port form is ports[0], named http); MaxUnavailable defaulted to 1
 	Requirements    corev1.ResourceRequirements // Workload.Resources completed from the defaults
 	Readiness       *schema.Probe               // never nil: TCP on the first port unless the spec sets one
 	Liveness        *schema.Probe               // nil: no liveness probe; never the readiness check
@@ -128,7 +144,10 @@ func apps(s *schema.Spec, m *Model) []App {
 // inline resolves an inline app's pods: every port in Ports, probes per kind,
 // resources completed.
 func inline(w schema.Workload) *Inline {
-	in := &Inline{Workload: w, Requirements: requirements(w.Resources, appResourceDefaults)}
+	in := &Inline{Workload: w, Requirements: requirements(w.Resources, resourceDefaults(w))}
+	if in.MaxUnavailable == 0 {
+		in.MaxUnavailable = 1
+	}
 	if len(in.Ports) == 0 && w.Port != 0 {
 		in.Ports = []schema.Port{{Name: "http", Port: w.Port, Protocol: schema.ProtocolHTTP}}
 	}

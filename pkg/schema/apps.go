@@ -29,6 +29,7 @@ type Workload struct {
 	Port             int32      `json:"port,omitempty" jsonschema:"description=The one port (named http); or ports"`
 	Ports            []Port     `json:"ports,omitempty" jsonschema:"description=Named ports; the first is the default of the Service and the probes"`
 	Replicas         int32      `json:"replicas,omitempty" jsonschema:"description=Pod replicas (default 1)"`
+	MaxUnavailable   int32      `json:"maxUnavailable,omitempty" jsonschema:"description=Replicas > 1: how many pods a voluntary disruption (node drain) may evict at once, the app's PodDisruptionBudget (default 1)"`
 	Command          []string   `json:"command,omitempty"`
 	Args             []string   `json:"args,omitempty"`
 	Env              []EnvVar   `json:"env,omitempty"`

@@ -61,6 +61,15 @@ func (v *validator) inline(ap *field.Path, a *App) {
 	if a.Replicas < 0 {
 		v.add(field.Invalid(ap.Child("replicas"), a.Replicas, "must not be negative"))
 	}
+	switch mp := ap.Child("maxUnavailable"); {
+	case a.MaxUnavailable < 0:
+		v.add(field.Invalid(mp, a.MaxUnavailable, "must not be negative"))
+	case a.MaxUnavailable == 0:
+	case a.Replicas <= 1:
+		v.warn(field.Invalid(mp, a.MaxUnavailable, "has no effect: an app with one replica gets no PodDisruptionBudget"))
+	case a.MaxUnavailable >= a.Replicas:
+		v.warn(field.Invalid(mp, a.MaxUnavailable, fmt.Sprintf("lets a node drain evict every replica (%d) at once", a.Replicas)))
+	}
 	v.env(ap, a)
 	v.resources(ap.Child("resources"), a.Resources)
 	switch {
