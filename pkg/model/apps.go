@@ -49,7 +49,8 @@ type App struct {
 	PodSecurity schema.PodSecurityLevel
 	PodSelector map[string]string // the labels of its pods (what allowFrom policies select)
 	AllowFrom   []schema.Source
-	Service     ServiceRef // the Service that `app:` routes reach
+	Egress      []schema.Destination // where its pods connect (NetworkPolicy egress)
+	Service     ServiceRef           // the Service that `app:` routes reach
 	// Exactly one source is set.
 	Inline *Inline // krm-gen renders the pods
 	Helm   *Helm   // a chart renders them
@@ -113,6 +114,7 @@ func apps(s *schema.Spec, m *Model) []App {
 			PodSecurity: a.PodSecurity,
 			PodSelector: map[string]string{LabelName: a.Name},
 			AllowFrom:   a.AllowFrom,
+			Egress:      a.Egress,
 			Service:     ServiceRef{Name: a.Name},
 		}
 		if a.Service != nil {
@@ -264,9 +266,9 @@ func healthApp(s *schema.Spec, m *Model) App {
 }
 `, HealthPort, s.Health.Path, strings.TrimSuffix(s.Health.Path, "/"))
 	w := schema.Workload{
-		Image:         s.Health.Image,
-		Port:          HealthPort,
-		Replicas:      2,
+		Image:    s.Health.Image,
+		Port:     HealthPort,
+		Replicas: 2,
 		// Readiness and liveness are different checks (nginx serves both).
 		Probes:        &schema.Probes{Readiness: &schema.Probe{Path: "/ready"}, Liveness: &schema.Probe{Path: "/live"}},
 		Files:         []schema.File{{Path: "/etc/nginx/conf.d/default.conf", Content: conf}},

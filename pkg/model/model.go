@@ -22,14 +22,17 @@ type Model struct {
 	Versions    schema.Versions
 	VPCCIDR     string // eks: the VPC Terraform builds
 	MTLS        schema.MTLSMode
-	Pools       []Pool // by name
-	Gateway     Gateway
-	Health      Health
-	Apps        []App   // by name, so no output depends on the spec's order
-	Routes      []Route // by namespace, then name
-	Grants      []Grant    // by namespace, kind, source namespace
-	Waypoints   []Waypoint // by namespace
-	Namespaces  []Namespace
+	// EgressRestricted: app namespaces' NetworkPolicies deny egress but for DNS, the
+	// namespace itself, the apps' egress and the apps that allow them as callers.
+	EgressRestricted bool
+	Pools            []Pool // by name
+	Gateway          Gateway
+	Health           Health
+	Apps             []App      // by name, so no output depends on the spec's order
+	Routes           []Route    // by namespace, then name
+	Grants           []Grant    // by namespace, kind, source namespace
+	Waypoints        []Waypoint // by namespace
+	Namespaces       []Namespace
 }
 
 // Repo is where Argo CD reads the rendered tree.
@@ -57,15 +60,16 @@ type Health struct {
 func Build(p *schema.Platform, env string) *Model {
 	s := &p.Spec
 	m := &Model{
-		Name:        p.Metadata.Name,
-		Environment: env,
-		Provider:    s.Provider,
-		Repo:        Repo{URL: s.Git.RepoURL, Revision: s.Git.Revision, TreePath: s.Git.Path},
-		ArgoCD:      ArgoCD{Namespace: s.ArgoCD.Namespace, Server: s.ArgoCD.Server},
-		Versions:    s.Versions,
-		VPCCIDR:     s.Network.VPCCIDR,
-		MTLS:        s.Security.MTLS,
-		Health:      Health{Path: s.Health.Path, Namespace: s.Health.Namespace},
+		Name:             p.Metadata.Name,
+		Environment:      env,
+		Provider:         s.Provider,
+		Repo:             Repo{URL: s.Git.RepoURL, Revision: s.Git.Revision, TreePath: s.Git.Path},
+		ArgoCD:           ArgoCD{Namespace: s.ArgoCD.Namespace, Server: s.ArgoCD.Server},
+		Versions:         s.Versions,
+		VPCCIDR:          s.Network.VPCCIDR,
+		MTLS:             s.Security.MTLS,
+		EgressRestricted: s.Security.NetworkPolicy.Egress != schema.EgressUnrestricted,
+		Health:           Health{Path: s.Health.Path, Namespace: s.Health.Namespace},
 	}
 	if env != "" {
 		m.Name = p.Metadata.Name + "-" + env

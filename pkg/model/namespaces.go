@@ -86,9 +86,9 @@ func namespaceLabels(m *Model, ns *Namespace) map[string]string {
 		// Users are warned at the enforced level: a level lowered explicitly (the spec
 		// warns once) would otherwise warn on every apply. The audit log keeps
 		// recording what restricted would refuse.
-		LabelPSAWarn:  string(ns.PodSecurity),
-		LabelPSAAudit: string(schema.PodSecurityRestricted),
-		LabelDataplaneMode:     "ambient",
+		LabelPSAWarn:       string(ns.PodSecurity),
+		LabelPSAAudit:      string(schema.PodSecurityRestricted),
+		LabelDataplaneMode: "ambient",
 	}
 	if ns.HasRoutes {
 		l[LabelGatewayAccess] = m.Gateway.Name

@@ -12,7 +12,8 @@ import (
 
 // security renders ambient zero-trust policy: mesh-wide mTLS; in every namespace with
 // apps an L4 ALLOW policy for the gateway's identity and the namespace's own workloads
-// (enforced by ztunnel); per app, a policy for the extra callers the spec names. In a
+// (enforced by ztunnel) and, behind it, default-deny NetworkPolicies (enforced by the
+// CNI, see networkPolicies); per app, a policy for the extra callers the spec names. In a
 // namespace with a waypoint, mesh traffic to its Services arrives with the waypoint's
 // identity, so ztunnel admits the waypoint and the caller checks move to the waypoint
 // (policies with targetRefs): there, L7 rules (paths, methods) are enforced too.
@@ -33,6 +34,9 @@ func security(m *model.Model, t *Tree) error {
 			continue
 		}
 		t.add(securityFile(ns.Name), authorizationPolicy(m, ns))
+		for _, np := range networkPolicies(m, ns) {
+			t.add(securityFile(ns.Name), np)
+		}
 		if ns.Waypoint != nil {
 			t.add(securityFile(ns.Name), waypointPolicy(m, ns))
 		}

@@ -20,6 +20,15 @@ type App struct {
 	Kinds        []GroupKind       `json:"kinds,omitempty" jsonschema:"description=External apps: namespaced kinds the source creates beyond the default list, allowed by the app's project"`
 	ClusterKinds []GroupKind       `json:"clusterKinds,omitempty" jsonschema:"description=External apps: cluster-scoped kinds the source creates, allowed by the app's project (none by default)"`
 	AllowFrom    []Source          `json:"allowFrom,omitempty" jsonschema:"description=Extra L4 sources allowed besides the gateway and the app's own namespace"`
+	Egress       []Destination     `json:"egress,omitempty" jsonschema:"description=Where the app's pods connect beyond DNS, their own namespace and the apps that allow them (NetworkPolicy egress)"`
+}
+
+// Destination is where an app's pods may open connections: the pods of a namespace
+// or addresses outside the cluster, optionally on some TCP ports only.
+type Destination struct {
+	Namespace string   `json:"namespace,omitempty" jsonschema:"description=Pods of this namespace (mesh traffic: HBONE port 15008 is allowed with the ports)"`
+	IPBlocks  []string `json:"ipBlocks,omitempty" jsonschema:"description=IP addresses or CIDRs (e.g. a database subnet)"`
+	Ports     []int32  `json:"ports,omitempty" jsonschema:"description=TCP ports (default: every port)"`
 }
 
 // Workload is an inline app's pods: krm-gen renders its ServiceAccount, Deployment,

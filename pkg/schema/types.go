@@ -180,7 +180,15 @@ type Health struct {
 
 // Security holds mesh-wide zero-trust settings.
 type Security struct {
-	MTLS MTLSMode `json:"mtls,omitempty" jsonschema:"description=Mesh-wide PeerAuthentication mode (default STRICT)"`
+	MTLS          MTLSMode      `json:"mtls,omitempty" jsonschema:"description=Mesh-wide PeerAuthentication mode (default STRICT)"`
+	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty" jsonschema:"description=The CNI-enforced NetworkPolicies of every app namespace"`
+}
+
+// NetworkPolicy configures the NetworkPolicies krm-gen renders in every app namespace:
+// ingress is always denied but for the platform's own traffic and allowFrom; egress
+// is denied but for DNS, the namespace itself and what apps declare, unless relaxed.
+type NetworkPolicy struct {
+	Egress EgressMode `json:"egress,omitempty" jsonschema:"description=restricted (default): DNS, the namespace's own pods, the apps' egress and allowFrom callees only; unrestricted: any destination (a warning)"`
 }
 
 // Environment overrides parts of the spec for one environment (dev, prod, ...).

@@ -89,6 +89,9 @@ func (v *validator) platform() {
 	} else if s.Security.MTLS == MTLSPermissive {
 		v.warn(field.Invalid(spec.Child("security", "mtls"), s.Security.MTLS, "plain-text traffic between workloads is accepted"))
 	}
+	if np := spec.Child("security", "networkPolicy", "egress"); v.enum(checkEnum(s.Security.NetworkPolicy.Egress, np)) && s.Security.NetworkPolicy.Egress == EgressUnrestricted {
+		v.warn(field.Invalid(np, s.Security.NetworkPolicy.Egress, "app pods may connect to any address (NetworkPolicy egress is not restricted)"))
+	}
 	v.apps(spec.Child("apps"))
 	v.routes(spec.Child("routes"))
 	v.meshRoutes(spec.Child("meshRoutes"))

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path"
 	"reflect"
@@ -47,6 +48,34 @@ func (v *validator) apps(fp *field.Path) {
 		for j, src := range a.AllowFrom {
 			v.source(ap.Child("allowFrom").Index(j), src)
 		}
+		for j, d := range a.Egress {
+			v.destination(ap.Child("egress").Index(j), d)
+		}
+	}
+}
+
+// destination checks one egress destination of an app.
+func (v *validator) destination(fp *field.Path, d Destination) {
+	switch {
+	case d.Namespace == "" && len(d.IPBlocks) == 0:
+		v.add(field.Required(fp.Child("namespace"), "an egress destination is a namespace or ipBlocks"))
+	case d.Namespace != "" && len(d.IPBlocks) > 0:
+		v.add(field.Forbidden(fp.Child("ipBlocks"), "an egress destination is a namespace or ipBlocks, not both (use two entries)"))
+	case d.Namespace != "":
+		v.label(fp.Child("namespace"), d.Namespace)
+	}
+	for k, b := range d.IPBlocks {
+		if _, err := netip.ParsePrefix(b); err != nil {
+			if _, err := netip.ParseAddr(b); err != nil {
+				v.add(field.Invalid(fp.Child("ipBlocks").Index(k), b, "must be an IP address or CIDR"))
+			}
+		}
+	}
+	for k, p := range d.Ports {
+		v.port(fp.Child("ports").Index(k), p)
+	}
+	if v.p.Spec.Security.NetworkPolicy.Egress == EgressUnrestricted {
+		v.warn(field.Invalid(fp, d.Namespace+strings.Join(d.IPBlocks, ","), "has no effect: spec.security.networkPolicy.egress is unrestricted"))
 	}
 }
 
