@@ -584,17 +584,32 @@ func (v *validator) health(fp *field.Path) {
 	}
 	v.namespace(fp.Child("namespace"), h.Namespace)
 	v.pool(fp.Child("nodePool"), h.NodePool)
-	v.image(fp.Child("image"), h.Image)
+	if h.Image != DefaultHealthImage {
+		v.image(fp.Child("image"), h.Image)
+	}
 }
 
+// imageDigest is the digest part of a pinned image reference (after the @).
+var imageDigest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// image checks a container image reference: [registry/]repository[:tag][@sha256:<64
+// hex>]. A digest must be well-formed; an image without one is a warning, as a tag
+// (latest or none above all) can be moved to another image after review.
 func (v *validator) image(fp *field.Path, img string) {
+	name, digest, pinned := strings.Cut(img, "@")
+	last := name[strings.LastIndex(name, "/")+1:]
 	switch {
 	case img == "":
 		v.add(field.Required(fp, "container image"))
-	case strings.ContainsAny(img, " \t\n") || strings.HasPrefix(img, "-"):
+	case strings.ContainsAny(img, " \t\n") || strings.HasPrefix(img, "-") || name == "" || strings.HasSuffix(name, ":"):
 		v.add(field.Invalid(fp, img, "must be a container image reference"))
-	case strings.HasSuffix(img, ":latest") || !strings.ContainsAny(img[strings.LastIndex(img, "/")+1:], ":@"):
-		v.warn(field.Invalid(fp, img, "untagged or :latest images make renders non-reproducible; pin a tag or digest"))
+	case pinned && !imageDigest.MatchString(digest):
+		v.add(field.Invalid(fp, img, "the digest must be sha256: and 64 lowercase hex digits (repository[:tag]@sha256:<digest>)"))
+	case pinned:
+	case strings.HasSuffix(last, ":latest") || !strings.Contains(last, ":"):
+		v.warn(field.Invalid(fp, img, "mutable: untagged or :latest images change under the same spec; pin a digest (repository:tag@sha256:<digest>)"))
+	default:
+		v.warn(field.Invalid(fp, img, "not pinned by digest: the tag can be moved to another image; pin it as repository:tag@sha256:<digest>"))
 	}
 }
 
