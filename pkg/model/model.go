@@ -20,7 +20,8 @@ type Model struct {
 	Repo        Repo
 	ArgoCD      ArgoCD
 	Versions    schema.Versions
-	VPCCIDR     string // eks: the VPC Terraform builds
+	VPCCIDR     string  // eks: the VPC Terraform builds
+	Cluster     Cluster // eks: the hardening inputs of the cluster Terraform builds
 	MTLS        schema.MTLSMode
 	// EgressRestricted: app namespaces' NetworkPolicies deny egress but for DNS, the
 	// namespace itself, the apps' egress and the apps that allow them as callers.
@@ -48,6 +49,15 @@ type ArgoCD struct {
 	Server    string // the platform's destination cluster
 }
 
+// Cluster holds the Terraform hardening inputs the spec sets (eks); a zero field
+// keeps terraform/'s default.
+type Cluster struct {
+	PublicAccessCIDRs  []string // non-empty: the EKS API's public endpoint, for these only
+	PrivateAccessCIDRs []string // allowed on the private endpoint besides the nodes
+	DeletionProtection *bool    // the cluster's and the ALB's
+	LogRetentionDays   int32    // control-plane logs, VPC flow logs, ALB access logs
+}
+
 // Health is the health responder the load balancer probes through the gateway.
 type Health struct {
 	Path      string
@@ -60,13 +70,17 @@ type Health struct {
 func Build(p *schema.Platform, env string) *Model {
 	s := &p.Spec
 	m := &Model{
-		Name:             p.Metadata.Name,
-		Environment:      env,
-		Provider:         s.Provider,
-		Repo:             Repo{URL: s.Git.RepoURL, Revision: s.Git.Revision, TreePath: s.Git.Path},
-		ArgoCD:           ArgoCD{Namespace: s.ArgoCD.Namespace, Server: s.ArgoCD.Server},
-		Versions:         s.Versions,
-		VPCCIDR:          s.Network.VPCCIDR,
+		Name:        p.Metadata.Name,
+		Environment: env,
+		Provider:    s.Provider,
+		Repo:        Repo{URL: s.Git.RepoURL, Revision: s.Git.Revision, TreePath: s.Git.Path},
+		ArgoCD:      ArgoCD{Namespace: s.ArgoCD.Namespace, Server: s.ArgoCD.Server},
+		Versions:    s.Versions,
+		VPCCIDR:     s.Network.VPCCIDR,
+		Cluster: Cluster{
+			PublicAccessCIDRs: s.Cluster.APIAccess.PublicCIDRs, PrivateAccessCIDRs: s.Cluster.APIAccess.PrivateCIDRs,
+			DeletionProtection: s.Cluster.DeletionProtection, LogRetentionDays: s.Cluster.LogRetentionDays,
+		},
 		MTLS:             s.Security.MTLS,
 		EgressRestricted: s.Security.NetworkPolicy.Egress != schema.EgressUnrestricted,
 		Health:           Health{Path: s.Health.Path, Namespace: s.Health.Namespace},

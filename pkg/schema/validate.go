@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -82,6 +83,7 @@ func (v *validator) platform() {
 		v.add(field.Invalid(spec.Child("argocd", "server"), s.ArgoCD.Server, "must be an https:// URL of a Kubernetes API server"))
 	}
 	v.network(spec.Child("network"))
+	v.cluster(spec.Child("cluster"))
 	v.nodePools(spec.Child("nodePools"))
 	v.gateway(spec.Child("gateway"))
 	v.health(spec.Child("health"))
@@ -227,6 +229,41 @@ func (v *validator) labels(fp *field.Path, m map[string]string) {
 		for _, msg := range validation.IsValidLabelValue(m[k]) {
 			v.add(field.Invalid(fp.Key(k), m[k], "label value: "+msg))
 		}
+	}
+}
+
+// cloudWatchRetentionDays are the retention values CloudWatch Logs accepts (0, forever,
+// is left out: terraform/ refuses it).
+var cloudWatchRetentionDays = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// cluster checks the Terraform hardening inputs as terraform/variables.tf does.
+func (v *validator) cluster(fp *field.Path) {
+	c := v.p.Spec.Cluster
+	if v.p.Spec.Provider == ProviderAKS {
+		if !reflect.ValueOf(c).IsZero() {
+			v.add(field.Forbidden(fp, "AWS settings (the EKS cluster Terraform builds); they do not apply to provider aks"))
+		}
+		return
+	}
+	ap := fp.Child("apiAccess")
+	for _, l := range []struct {
+		name  string
+		cidrs []string
+	}{{"publicCIDRs", c.APIAccess.PublicCIDRs}, {"privateCIDRs", c.APIAccess.PrivateCIDRs}} {
+		for i, cidr := range l.cidrs {
+			if pfx, err := netip.ParsePrefix(cidr); err != nil || !pfx.Addr().Is4() || pfx.Bits() < 1 {
+				v.add(field.Invalid(ap.Child(l.name).Index(i), cidr, "must be an IPv4 CIDR with a prefix length of 1 to 32 (never 0.0.0.0/0)"))
+			}
+		}
+	}
+	if len(c.APIAccess.PublicCIDRs) > 0 {
+		v.warn(field.Invalid(ap.Child("publicCIDRs"), strings.Join(c.APIAccess.PublicCIDRs, ","), "turns the EKS API's public endpoint on for these networks"))
+	}
+	if c.DeletionProtection != nil && !*c.DeletionProtection {
+		v.warn(field.Invalid(fp.Child("deletionProtection"), false, "terraform destroy can delete the cluster and the ALB"))
+	}
+	if c.LogRetentionDays != 0 && !slices.Contains(cloudWatchRetentionDays, c.LogRetentionDays) {
+		v.add(field.Invalid(fp.Child("logRetentionDays"), c.LogRetentionDays, fmt.Sprintf("must be a CloudWatch Logs retention value: %v", cloudWatchRetentionDays)))
 	}
 }
 
