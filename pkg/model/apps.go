@@ -164,19 +164,19 @@ func inline(w schema.Workload) *Inline {
 		in.Readiness = &schema.Probe{TCP: true}
 	}
 	if in.Liveness == nil {
-		in.Liveness = DerivedLiveness(in.Readiness)
+		in.Liveness = derivedLiveness(in.Readiness)
 	}
 	in.Probe, in.Probes = nil, nil
 	return in
 }
 
-// DerivedLiveness is the liveness probe of an app that sets a readiness check only:
+// derivedLiveness is the liveness probe of an app that sets a readiness check only:
 // a TCP connect to the readiness probe's port, so a readiness check that fails on a
 // slow dependency takes the pod out of its Service without restarting it. A readiness
 // check that is itself a TCP connect gets no liveness probe (the same check twice
 // would restart the pods readiness only takes out; the kubelet still restarts a
 // container whose process exits).
-func DerivedLiveness(readiness *schema.Probe) *schema.Probe {
+func derivedLiveness(readiness *schema.Probe) *schema.Probe {
 	if readiness == nil || readiness.Kind() == schema.ProbeTCP {
 		return nil
 	}
