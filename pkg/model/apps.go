@@ -3,10 +3,12 @@ package model
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/krm-gen/krm-gen/pkg/schema"
@@ -15,10 +17,24 @@ import (
 // HealthPort is the port the health responder listens on.
 const HealthPort = 8080
 
-// Defaults for inline apps that set no resources: small, bounded.
+// Defaults for inline apps that set no resources: small, bounded. Ephemeral storage
+// bounds the emptyDirs (the only writable paths) and the container's logs.
 var appResourceDefaults = schema.Resources{
-	Requests: map[string]string{"cpu": "50m", "memory": "64Mi"},
-	Limits:   map[string]string{"cpu": "500m", "memory": "256Mi"},
+	Requests: map[string]string{"cpu": "50m", "memory": "64Mi", "ephemeral-storage": "64Mi"},
+	Limits:   map[string]string{"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "256Mi"},
+}
+
+// WritablePathSize is the sizeLimit of each writable path's emptyDir.
+const WritablePathSize = 64 << 20
+
+// resourceDefaults are an inline app's defaults: the ephemeral-storage limit holds
+// every writable path's emptyDir at its sizeLimit plus as much again for logs.
+func resourceDefaults(w schema.Workload) schema.Resources {
+	def := schema.Resources{Requests: maps.Clone(appResourceDefaults.Requests), Limits: maps.Clone(appResourceDefaults.Limits)}
+	if need := int64(len(w.WritablePaths)+1) * WritablePathSize; need > 256<<20 {
+		def.Limits["ephemeral-storage"] = resource.NewQuantity(need, resource.BinarySI).String()
+	}
+	return def
 }
 
 // App is one workload of the platform, whatever its source: its Application and
@@ -33,7 +49,8 @@ type App struct {
 	PodSecurity schema.PodSecurityLevel
 	PodSelector map[string]string // the labels of its pods (what allowFrom policies select)
 	AllowFrom   []schema.Source
-	Service     ServiceRef // the Service that `app:` routes reach
+	Egress      []schema.Destination // where its pods connect (NetworkPolicy egress)
+	Service     ServiceRef           // the Service that `app:` routes reach
 	// Exactly one source is set.
 	Inline *Inline // krm-gen renders the pods
 	Helm   *Helm   // a chart renders them
@@ -51,10 +68,10 @@ type ServiceRef struct {
 
 // Inline is an app whose pods krm-gen renders itself from the spec's Workload.
 type Inline struct {
-	schema.Workload                             // Ports holds every port (the one-port form is ports[0], named http)
+	schema.Workload                             // Ports holds every port (the one-port form is ports[0], named http); MaxUnavailable defaulted to 1
 	Requirements    corev1.ResourceRequirements // Workload.Resources completed from the defaults
-	Readiness       *schema.Probe               // nil: TCP on the first port
-	Liveness        *schema.Probe               // nil: TCP on the first port
+	Readiness       *schema.Probe               // never nil: TCP on the first port unless the spec sets one
+	Liveness        *schema.Probe               // nil: no liveness probe; never the readiness check
 	Startup         *schema.Probe
 }
 
@@ -97,6 +114,7 @@ func apps(s *schema.Spec, m *Model) []App {
 			PodSecurity: a.PodSecurity,
 			PodSelector: map[string]string{LabelName: a.Name},
 			AllowFrom:   a.AllowFrom,
+			Egress:      a.Egress,
 			Service:     ServiceRef{Name: a.Name},
 		}
 		if a.Service != nil {
@@ -128,19 +146,41 @@ func apps(s *schema.Spec, m *Model) []App {
 // inline resolves an inline app's pods: every port in Ports, probes per kind,
 // resources completed.
 func inline(w schema.Workload) *Inline {
-	in := &Inline{Workload: w, Requirements: requirements(w.Resources, appResourceDefaults)}
+	in := &Inline{Workload: w, Requirements: requirements(w.Resources, resourceDefaults(w))}
+	if in.MaxUnavailable == 0 {
+		in.MaxUnavailable = 1
+	}
 	if len(in.Ports) == 0 && w.Port != 0 {
 		in.Ports = []schema.Port{{Name: "http", Port: w.Port, Protocol: schema.ProtocolHTTP}}
 	}
 	in.Port = 0
 	switch {
 	case w.Probe != nil:
-		in.Readiness, in.Liveness = w.Probe, w.Probe
+		in.Readiness = w.Probe
 	case w.Probes != nil:
 		in.Readiness, in.Liveness, in.Startup = w.Probes.Readiness, w.Probes.Liveness, w.Probes.Startup
 	}
+	if in.Readiness == nil {
+		in.Readiness = &schema.Probe{TCP: true}
+	}
+	if in.Liveness == nil {
+		in.Liveness = derivedLiveness(in.Readiness)
+	}
 	in.Probe, in.Probes = nil, nil
 	return in
+}
+
+// derivedLiveness is the liveness probe of an app that sets a readiness check only:
+// a TCP connect to the readiness probe's port, so a readiness check that fails on a
+// slow dependency takes the pod out of its Service without restarting it. A readiness
+// check that is itself a TCP connect gets no liveness probe (the same check twice
+// would restart the pods readiness only takes out; the kubelet still restarts a
+// container whose process exits).
+func derivedLiveness(readiness *schema.Probe) *schema.Probe {
+	if readiness == nil || readiness.Kind() == schema.ProbeTCP {
+		return nil
+	}
+	return &schema.Probe{TCP: true, Port: readiness.Port}
 }
 
 // helmSource is a chart with the pool's placement set at the chart's value paths.
@@ -226,10 +266,11 @@ func healthApp(s *schema.Spec, m *Model) App {
 }
 `, HealthPort, s.Health.Path, strings.TrimSuffix(s.Health.Path, "/"))
 	w := schema.Workload{
-		Image:         s.Health.Image,
-		Port:          HealthPort,
-		Replicas:      2,
-		Probe:         &schema.Probe{Path: "/ready"},
+		Image:    s.Health.Image,
+		Port:     HealthPort,
+		Replicas: 2,
+		// Readiness and liveness are different checks (nginx serves both).
+		Probes:        &schema.Probes{Readiness: &schema.Probe{Path: "/ready"}, Liveness: &schema.Probe{Path: "/live"}},
 		Files:         []schema.File{{Path: "/etc/nginx/conf.d/default.conf", Content: conf}},
 		WritablePaths: []string{"/tmp"},
 		Resources: &schema.Resources{

@@ -39,6 +39,9 @@ func (m *Model) Check() (errs, warns field.ErrorList) {
 		if nameOK && len(a.Application) > maxNameLength {
 			add(field.Invalid(a.Field.Child("name"), a.Name, fmt.Sprintf("too long: derived Application name %q exceeds %d characters", a.Application, maxNameLength)))
 		}
+		if a.Inline == nil && len(a.Egress) > 0 && len(a.PodSelector) == 0 {
+			add(field.Required(a.Field.Child("podSelector"), "egress opens connections from the app's pods only: an external app's pods carry labels krm-gen does not set, so name them here"))
+		}
 		if a.Inline == nil && len(a.AllowFrom) > 0 {
 			switch waypoint := m.Waypoint(a.Namespace) != nil; {
 			case !waypoint && len(a.PodSelector) == 0:

@@ -20,16 +20,20 @@ type Model struct {
 	Repo        Repo
 	ArgoCD      ArgoCD
 	Versions    schema.Versions
-	VPCCIDR     string // eks: the VPC Terraform builds
+	VPCCIDR     string  // eks: the VPC Terraform builds
+	Cluster     Cluster // eks: the hardening inputs of the cluster Terraform builds
 	MTLS        schema.MTLSMode
-	Pools       []Pool // by name
-	Gateway     Gateway
-	Health      Health
-	Apps        []App      // by name, so no output depends on the spec's order
-	Routes      []Route    // by namespace, then name
-	Grants      []Grant    // by namespace, kind, source namespace
-	Waypoints   []Waypoint // by namespace
-	Namespaces  []Namespace
+	// EgressRestricted: app namespaces' NetworkPolicies deny egress but for DNS, the
+	// namespace itself, the apps' egress and the apps that allow them as callers.
+	EgressRestricted bool
+	Pools            []Pool // by name
+	Gateway          Gateway
+	Health           Health
+	Apps             []App      // by name, so no output depends on the spec's order
+	Routes           []Route    // by namespace, then name
+	Grants           []Grant    // by namespace, kind, source namespace
+	Waypoints        []Waypoint // by namespace
+	Namespaces       []Namespace
 }
 
 // Repo is where Argo CD reads the rendered tree.
@@ -43,6 +47,15 @@ type Repo struct {
 type ArgoCD struct {
 	Namespace string
 	Server    string // the platform's destination cluster
+}
+
+// Cluster holds the Terraform hardening inputs the spec sets (eks); a zero field
+// keeps terraform/'s default.
+type Cluster struct {
+	PublicAccessCIDRs  []string // non-empty: the EKS API's public endpoint, for these only
+	PrivateAccessCIDRs []string // allowed on the private endpoint besides the nodes
+	DeletionProtection *bool    // the cluster's and the ALB's
+	LogRetentionDays   int32    // control-plane logs, VPC flow logs, ALB access logs
 }
 
 // Health is the health responder the load balancer probes through the gateway.
@@ -64,8 +77,13 @@ func Build(p *schema.Platform, env string) *Model {
 		ArgoCD:      ArgoCD{Namespace: s.ArgoCD.Namespace, Server: s.ArgoCD.Server},
 		Versions:    s.Versions,
 		VPCCIDR:     s.Network.VPCCIDR,
-		MTLS:        s.Security.MTLS,
-		Health:      Health{Path: s.Health.Path, Namespace: s.Health.Namespace},
+		Cluster: Cluster{
+			PublicAccessCIDRs: s.Cluster.APIAccess.PublicCIDRs, PrivateAccessCIDRs: s.Cluster.APIAccess.PrivateCIDRs,
+			DeletionProtection: s.Cluster.DeletionProtection, LogRetentionDays: s.Cluster.LogRetentionDays,
+		},
+		MTLS:             s.Security.MTLS,
+		EgressRestricted: s.Security.NetworkPolicy.Egress != schema.EgressUnrestricted,
+		Health:           Health{Path: s.Health.Path, Namespace: s.Health.Namespace},
 	}
 	if env != "" {
 		m.Name = p.Metadata.Name + "-" + env

@@ -24,9 +24,9 @@ type Namespace struct {
 	Waypoint    *Waypoint               // its Services' mesh traffic goes through this waypoint
 	HasApps     bool                    // holds apps: gets the gateway-only AuthorizationPolicy
 	IsGateway   bool
-	// MeshCallers are the identities of other namespaces' waypoints whose mesh routes
-	// send requests to Services here (requests arrive with the waypoint's identity).
-	MeshCallers []string
+	// MeshCallers are the other namespaces' waypoints whose mesh routes send requests
+	// to Services here (requests arrive from their pods, with their identity), by namespace.
+	MeshCallers []Waypoint
 	// Managed namespaces are created and labelled by krm-gen; the others (backend or
 	// certificate namespaces holding nothing krm-gen renders but a ReferenceGrant)
 	// belong to someone else and are only referenced.
@@ -78,14 +78,14 @@ func namespaces(m *Model) []Namespace {
 			continue
 		}
 		for _, b := range r.References() {
-			if ns := get(b.Namespace); b.Namespace != r.Namespace && !slices.Contains(ns.MeshCallers, w.Principal) {
-				ns.MeshCallers = append(ns.MeshCallers, w.Principal)
+			if ns := get(b.Namespace); b.Namespace != r.Namespace && !slices.ContainsFunc(ns.MeshCallers, func(c Waypoint) bool { return c.Namespace == w.Namespace }) {
+				ns.MeshCallers = append(ns.MeshCallers, *w)
 			}
 		}
 	}
 	out := make([]Namespace, 0, len(byName))
 	for _, ns := range byName {
-		slices.Sort(ns.MeshCallers)
+		slices.SortFunc(ns.MeshCallers, func(a, b Waypoint) int { return cmp.Compare(a.Namespace, b.Namespace) })
 		if ns.Managed {
 			ns.Labels = namespaceLabels(m, ns)
 		}

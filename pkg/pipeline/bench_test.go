@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,7 +140,7 @@ spec:
 			fmt.Fprintf(&b, `  - name: %[1]s
     namespace: %[2]s
     nodePool: %[3]s
-    image: registry.example.com/%[2]s/%[1]s:1.%[4]d.0
+    image: registry.example.com/%[2]s/%[1]s:1.%[4]d.0@sha256:%[6]x
     runAsUser: 10001
     port: 8080
     replicas: %[5]d
@@ -156,7 +157,7 @@ spec:
         name: %[1]s
         team: %[2]s
         listen: ":8080"
-`, app, ns, pool, i%7, 2+i%2)
+`, app, ns, pool, i%7, 2+i%2, sha256.Sum256([]byte(app)))
 		}
 	}
 	b.WriteString("  routes:\n")

@@ -63,11 +63,12 @@ func argoCD(m *model.Model, t *Tree) error {
 	}
 	pilot["resources"] = model.IstiodValues()
 	istiod["pilot"] = pilot
+	istiod["global"] = istioNetworkPolicy()
 	t.add(DirArgoCD+"/istiod.yaml", istioApp(m, t, model.PartIstiod, "istiod", WaveIstio, istiod))
 	// istio-cni and ztunnel must run on every node, whatever taints pools get later:
 	// tolerate everything (Helm replaces lists, so this is the whole list).
 	daemonSet := func() map[string]any {
-		return map[string]any{"profile": "ambient", "tolerations": []corev1.Toleration{{Operator: corev1.TolerationOpExists}}}
+		return map[string]any{"profile": "ambient", "tolerations": []corev1.Toleration{{Operator: corev1.TolerationOpExists}}, "global": istioNetworkPolicy()}
 	}
 	cni := daemonSet()
 	// appArmorProfile field instead of the annotation deprecated since Kubernetes 1.30.
@@ -252,6 +253,12 @@ func crdApp(m *model.Model) *argocd.Application {
 			SyncPolicy:  sp,
 		},
 	}
+}
+
+// istioNetworkPolicy has an Istio chart render the NetworkPolicies of its own
+// component (istiod, istio-cni, ztunnel): ingress on the ports it serves, any egress.
+func istioNetworkPolicy() map[string]any {
+	return map[string]any{"networkPolicy": map[string]any{"enabled": true}}
 }
 
 // webhookDrift ignores the fields istiod patches on its webhooks at run time.

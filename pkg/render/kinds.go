@@ -39,6 +39,7 @@ func knownKinds() []kindInfo {
 		n("batch", "CronJob"),
 		n("autoscaling", "HorizontalPodAutoscaler"),
 		n("policy", "PodDisruptionBudget"),
+		n("networking.k8s.io", "NetworkPolicy"),
 		n("gateway.networking.k8s.io", "Gateway"),
 		n("gateway.networking.k8s.io", "HTTPRoute"),
 		n("gateway.networking.k8s.io", "GRPCRoute"),

@@ -17,7 +17,7 @@ import (
 var (
 	namespacedKinds = []string{"ConfigMap", "Service", "ServiceAccount", "Deployment", "Gateway", "HTTPRoute", "GRPCRoute",
 		"ReferenceGrant", "Certificate", "TargetGroupBinding", "PeerAuthentication", "AuthorizationPolicy",
-		"Application", "AppProject"}
+		"Application", "AppProject", "PodDisruptionBudget", "NetworkPolicy"}
 	clusterKinds = []string{"Namespace", "ClusterIssuer"}
 )
 

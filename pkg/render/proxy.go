@@ -94,10 +94,7 @@ func deploymentPatch(p proxy) *appsv1.Deployment {
 		Containers: []corev1.Container{{Name: istioProxyContainer, Resources: p.resources}},
 	}
 	if p.replicas > 1 {
-		spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
-			MaxSkew: 1, TopologyKey: corev1.LabelTopologyZone, WhenUnsatisfiable: corev1.ScheduleAnyway,
-			LabelSelector: &metav1LabelSelector{MatchLabels: map[string]string{labelGatewayName: p.gateway}},
-		}}
+		spec.TopologySpreadConstraints = spread(map[string]string{labelGatewayName: p.gateway})
 	}
 	d := &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: spec}}}
 	if p.maxReplicas == 0 {

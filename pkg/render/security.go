@@ -12,7 +12,8 @@ import (
 
 // security renders ambient zero-trust policy: mesh-wide mTLS; in every namespace with
 // apps an L4 ALLOW policy for the gateway's identity and the namespace's own workloads
-// (enforced by ztunnel); per app, a policy for the extra callers the spec names. In a
+// (enforced by ztunnel) and, behind it, default-deny NetworkPolicies (enforced by the
+// CNI, see networkPolicies); per app, a policy for the extra callers the spec names. In a
 // namespace with a waypoint, mesh traffic to its Services arrives with the waypoint's
 // identity, so ztunnel admits the waypoint and the caller checks move to the waypoint
 // (policies with targetRefs): there, L7 rules (paths, methods) are enforced too.
@@ -33,6 +34,9 @@ func security(m *model.Model, t *Tree) error {
 			continue
 		}
 		t.add(securityFile(ns.Name), authorizationPolicy(m, ns))
+		for _, np := range networkPolicies(m, ns) {
+			t.add(securityFile(ns.Name), np)
+		}
 		if ns.Waypoint != nil {
 			t.add(securityFile(ns.Name), waypointPolicy(m, ns))
 		}
@@ -69,9 +73,9 @@ func authorizationPolicy(m *model.Model, ns model.Namespace) *securityv1.Authori
 	if w := ns.Waypoint; w != nil {
 		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: []string{w.Principal}}))
 	}
-	if len(ns.MeshCallers) > 0 {
+	if p := meshCallerPrincipals(ns); len(p) > 0 {
 		// Mesh routes of other namespaces send here through their waypoints.
-		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: ns.MeshCallers}))
+		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: p}))
 	}
 	return ap
 }
@@ -82,9 +86,9 @@ func waypointPolicy(m *model.Model, ns model.Namespace) *securityv1.Authorizatio
 	ap := policy(m, "allow-namespace-at-waypoint", ns.Name, nil)
 	ap.Spec.TargetRefs = []*apitype.PolicyTargetReference{{Group: gwv1.GroupName, Kind: model.KindGateway, Name: ns.Waypoint.Name}}
 	ap.Spec.Rules = []*apisecurity.Rule{from(&apisecurity.Source{Namespaces: []string{ns.Name}})}
-	if len(ns.MeshCallers) > 0 {
+	if p := meshCallerPrincipals(ns); len(p) > 0 {
 		// Mesh routes of other namespaces send here through their waypoints.
-		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: ns.MeshCallers}))
+		ap.Spec.Rules = append(ap.Spec.Rules, from(&apisecurity.Source{Principals: p}))
 	}
 	return ap
 }
@@ -142,6 +146,15 @@ func callerSource(s schema.Source) *apisecurity.Source {
 		src.Namespaces = []string{s.Namespace}
 	}
 	return src
+}
+
+// meshCallerPrincipals are the identities of the waypoints that send here.
+func meshCallerPrincipals(ns model.Namespace) []string {
+	var p []string
+	for _, w := range ns.MeshCallers {
+		p = append(p, w.Principal)
+	}
+	return p
 }
 
 func from(src *apisecurity.Source) *apisecurity.Rule {

@@ -22,6 +22,19 @@ type tfVars struct {
 	Gateway      tfGateway             `json:"gateway"`
 	LoadBalancer tfLoadBalancer        `json:"load_balancer"`
 	ALB          tfALB                 `json:"alb"`
+	tfHardening
+}
+
+// tfHardening are terraform/'s hardening variables the spec sets (spec.cluster); a
+// key is written only when set, so terraform/'s default applies otherwise.
+type tfHardening struct {
+	PublicAccessCIDRs      []string `json:"cluster_endpoint_public_access_cidrs,omitempty"`
+	PrivateAccessCIDRs     []string `json:"cluster_endpoint_private_access_cidrs,omitempty"`
+	ClusterDeletion        *bool    `json:"cluster_deletion_protection,omitempty"`
+	ALBDeletion            *bool    `json:"alb_deletion_protection,omitempty"`
+	ClusterLogRetention    int32    `json:"cluster_log_retention_days,omitempty"`
+	FlowLogRetention       int32    `json:"vpc_flow_log_retention_days,omitempty"`
+	ALBAccessLogsRetention int32    `json:"alb_access_log_retention_days,omitempty"`
 }
 
 type tfGit struct {
@@ -84,6 +97,11 @@ func terraform(m *model.Model, t *Tree) error {
 		HealthPath:   m.Health.Path,
 		Gateway:      tfGateway{Name: m.Gateway.Name, Namespace: m.Gateway.Namespace, ServiceName: m.Gateway.ServiceName},
 		LoadBalancer: tfLoadBalancer{Mode: string(lb.Mode), NLBPrivateIPs: []tfPrivateIP{}, TargetGroupName: lb.TargetGroupName},
+		tfHardening: tfHardening{
+			PublicAccessCIDRs: m.Cluster.PublicAccessCIDRs, PrivateAccessCIDRs: m.Cluster.PrivateAccessCIDRs,
+			ClusterDeletion: m.Cluster.DeletionProtection, ALBDeletion: m.Cluster.DeletionProtection,
+			ClusterLogRetention: m.Cluster.LogRetentionDays, FlowLogRetention: m.Cluster.LogRetentionDays, ALBAccessLogsRetention: m.Cluster.LogRetentionDays,
+		},
 	}
 	for _, p := range m.Pools {
 		np := tfNodePool{

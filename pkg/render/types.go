@@ -1,7 +1,6 @@
 package render
 
 import (
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -30,5 +29,3 @@ func toAnnotationMap(in map[string]string) map[gwv1.AnnotationKey]gwv1.Annotatio
 	}
 	return out
 }
-
-func resourceQuantity(s string) resource.Quantity { return resource.MustParse(s) }

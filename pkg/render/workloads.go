@@ -8,6 +8,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -30,6 +32,9 @@ func workloads(m *model.Model, t *Tree) error {
 			t.add(file, filesConfigMap(m, a))
 		}
 		t.add(file, deployment(m, a), service(m, a))
+		if a.Inline.Replicas > 1 {
+			t.add(file, disruptionBudget(m, a))
+		}
 	}
 	return nil
 }
@@ -82,8 +87,11 @@ func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 		Args:            w.Args,
 		Resources:       w.Requirements,
 		ReadinessProbe:  probe(w.Readiness, w.Ports, probeDefaults{period: 10, failures: 3}),
-		LivenessProbe:   probe(w.Liveness, w.Ports, probeDefaults{delay: 10, period: 10, failures: 3}),
 		SecurityContext: containerSecurity(a),
+	}
+	if w.Liveness != nil {
+		// Never the readiness check (the model derives or the spec validates it).
+		c.LivenessProbe = probe(w.Liveness, w.Ports, probeDefaults{delay: 10, period: 10, failures: 3})
 	}
 	if w.Startup != nil {
 		// Holds the other probes back until the app started: up to 5 minutes by default.
@@ -140,16 +148,13 @@ func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 	for i, p := range w.WritablePaths {
 		name := fmt.Sprintf("writable-%d", i)
 		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
-			EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr(resourceQuantity("64Mi"))},
+			EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: resource.NewQuantity(model.WritablePathSize, resource.BinarySI)},
 		}})
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: p})
 	}
 	pod.Containers = []corev1.Container{c}
 	if w.Replicas > 1 {
-		pod.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
-			MaxSkew: 1, TopologyKey: corev1.LabelTopologyZone, WhenUnsatisfiable: corev1.ScheduleAnyway,
-			LabelSelector: &metav1.LabelSelector{MatchLabels: appLabels(a)},
-		}}
+		pod.TopologySpreadConstraints = spread(appLabels(a))
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   typeMeta("apps/v1", "Deployment"),
@@ -166,6 +171,35 @@ func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 }
 
 // podSecurity follows the Pod Security Standards level the app runs at.
+// spread places replicas over zones and, within a zone, over nodes. Both are soft
+// (ScheduleAnyway): spreading never leaves a pod Pending; the PodDisruptionBudget is
+// what keeps a drain from evicting every replica at once.
+func spread(selector map[string]string) []corev1.TopologySpreadConstraint {
+	var out []corev1.TopologySpreadConstraint
+	for _, key := range []string{corev1.LabelTopologyZone, corev1.LabelHostname} {
+		out = append(out, corev1.TopologySpreadConstraint{
+			MaxSkew: 1, TopologyKey: key, WhenUnsatisfiable: corev1.ScheduleAnyway,
+			LabelSelector: &metav1.LabelSelector{MatchLabels: selector},
+		})
+	}
+	return out
+}
+
+// disruptionBudget keeps a voluntary disruption (a node group roll, a drain) from
+// evicting more than maxUnavailable of an app's replicas at once. Pods that are not
+// ready may always be evicted, so a crash-looping app never blocks a drain.
+func disruptionBudget(m *model.Model, a model.App) *policyv1.PodDisruptionBudget {
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   typeMeta("policy/v1", "PodDisruptionBudget"),
+		ObjectMeta: meta(m, a.Name, a.Namespace, appLabels(a)),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable:             ptr(intstr.FromInt32(a.Inline.MaxUnavailable)),
+			Selector:                   &metav1.LabelSelector{MatchLabels: appLabels(a)},
+			UnhealthyPodEvictionPolicy: ptr(policyv1.AlwaysAllow),
+		},
+	}
+}
+
 func podSecurity(a model.App) *corev1.PodSecurityContext {
 	if a.PodSecurity == schema.PodSecurityPrivileged {
 		return nil
@@ -211,7 +245,8 @@ func service(m *model.Model, a model.App) *corev1.Service {
 // probeDefaults are what a probe gets where the spec says nothing.
 type probeDefaults struct{ delay, period, failures int32 }
 
-// probe is a spec probe against the app's ports; nil is a TCP connect to the first port.
+// probe is a spec probe against the app's ports; a probe that names no check (or
+// tcp) is a TCP connect to its port, the first by default.
 func probe(p *schema.Probe, ports []schema.Port, def probeDefaults) *corev1.Probe {
 	port := ports[0]
 	if p != nil && p.Port != "" {

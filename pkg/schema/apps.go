@@ -1,5 +1,7 @@
 package schema
 
+import "slices"
+
 // App is a workload of the platform: its namespace, placement, the Service routes
 // reach, its callers, and where its pods come from, exactly one of: inline (the
 // Workload fields: krm-gen renders the pods), a Helm chart, or a folder of manifests
@@ -18,6 +20,15 @@ type App struct {
 	Kinds        []GroupKind       `json:"kinds,omitempty" jsonschema:"description=External apps: namespaced kinds the source creates beyond the default list, allowed by the app's project"`
 	ClusterKinds []GroupKind       `json:"clusterKinds,omitempty" jsonschema:"description=External apps: cluster-scoped kinds the source creates, allowed by the app's project (none by default)"`
 	AllowFrom    []Source          `json:"allowFrom,omitempty" jsonschema:"description=Extra L4 sources allowed besides the gateway and the app's own namespace"`
+	Egress       []Destination     `json:"egress,omitempty" jsonschema:"description=Where the app's pods connect beyond DNS, their own namespace and the apps that allow them (NetworkPolicy egress)"`
+}
+
+// Destination is where an app's pods may open connections: the pods of a namespace
+// or addresses outside the cluster, optionally on some TCP ports only.
+type Destination struct {
+	Namespace string   `json:"namespace,omitempty" jsonschema:"description=Pods of this namespace (mesh traffic: HBONE port 15008 is allowed with the ports)"`
+	IPBlocks  []string `json:"ipBlocks,omitempty" jsonschema:"description=IP addresses or CIDRs (e.g. a database subnet)"`
+	Ports     []int32  `json:"ports,omitempty" jsonschema:"description=TCP ports (default: every port)"`
 }
 
 // Workload is an inline app's pods: krm-gen renders its ServiceAccount, Deployment,
@@ -27,13 +38,14 @@ type Workload struct {
 	Port             int32      `json:"port,omitempty" jsonschema:"description=The one port (named http); or ports"`
 	Ports            []Port     `json:"ports,omitempty" jsonschema:"description=Named ports; the first is the default of the Service and the probes"`
 	Replicas         int32      `json:"replicas,omitempty" jsonschema:"description=Pod replicas (default 1)"`
+	MaxUnavailable   int32      `json:"maxUnavailable,omitempty" jsonschema:"description=Replicas > 1: how many pods a voluntary disruption (node drain) may evict at once, the app's PodDisruptionBudget (default 1)"`
 	Command          []string   `json:"command,omitempty"`
 	Args             []string   `json:"args,omitempty"`
 	Env              []EnvVar   `json:"env,omitempty"`
 	EnvFrom          []EnvFrom  `json:"envFrom,omitempty" jsonschema:"description=Every key of a Secret or ConfigMap as environment variables"`
 	Resources        *Resources `json:"resources,omitempty"`
-	Probe            *Probe     `json:"probe,omitempty" jsonschema:"description=Short form: the readiness and liveness probe"`
-	Probes           *Probes    `json:"probes,omitempty" jsonschema:"description=Readiness, liveness and startup probes, each its own check"`
+	Probe            *Probe     `json:"probe,omitempty" jsonschema:"description=Short form: the readiness probe; liveness is then a TCP connect to its port (none when it is a TCP connect itself)"`
+	Probes           *Probes    `json:"probes,omitempty" jsonschema:"description=Readiness, liveness and startup probes; liveness must not be the readiness check (without it: a TCP connect to the readiness port)"`
 	Files            []File     `json:"files,omitempty" jsonschema:"description=Files mounted read-only from a generated ConfigMap"`
 	WritablePaths    []string   `json:"writablePaths,omitempty" jsonschema:"description=Paths given an emptyDir (root filesystem is read-only; default /tmp)"`
 	RunAsUser        *int64     `json:"runAsUser,omitempty" jsonschema:"description=Numeric user ID; needed under restricted Pod Security when the image's USER is a name"`
@@ -156,4 +168,59 @@ func (a *App) SourceKind() string {
 		return "git"
 	}
 	return "inline"
+}
+
+// ProbeKind is what a probe checks.
+type ProbeKind int
+
+// Probe kinds: exactly one per valid probe.
+const (
+	ProbeNone ProbeKind = iota
+	ProbeHTTP
+	ProbeGRPC
+	ProbeTCP
+	ProbeExec
+)
+
+// Kind is what the probe checks (ProbeNone when it sets nothing; validation reports
+// a probe that sets more than one).
+func (p *Probe) Kind() ProbeKind {
+	switch {
+	case p == nil:
+		return ProbeNone
+	case p.Path != "":
+		return ProbeHTTP
+	case p.GRPC != nil:
+		return ProbeGRPC
+	case len(p.Exec) > 0:
+		return ProbeExec
+	case p.TCP:
+		return ProbeTCP
+	}
+	return ProbeNone
+}
+
+// SameCheck reports whether p and o run the same check: the same kind against the
+// same port (an empty port is firstPort), path, gRPC service or command. Timings do
+// not make two checks different: a liveness probe that fails whenever readiness does
+// restarts the pods readiness only takes out of their Service.
+func (p *Probe) SameCheck(o *Probe, firstPort string) bool {
+	if p.Kind() != o.Kind() || p.Kind() == ProbeNone {
+		return false
+	}
+	port := func(x *Probe) string {
+		if x.Port == "" {
+			return firstPort
+		}
+		return x.Port
+	}
+	switch p.Kind() {
+	case ProbeHTTP:
+		return p.Path == o.Path && port(p) == port(o)
+	case ProbeGRPC:
+		return p.GRPC.Service == o.GRPC.Service && port(p) == port(o)
+	case ProbeExec:
+		return slices.Equal(p.Exec, o.Exec)
+	}
+	return port(p) == port(o)
 }

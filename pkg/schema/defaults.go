@@ -32,6 +32,7 @@ func (p *Platform) Default() {
 	s.ArgoCD.Namespace = or(s.ArgoCD.Namespace, DefaultArgoCDNamespace)
 	s.ArgoCD.Server = or(s.ArgoCD.Server, DefaultArgoCDServer)
 	s.Security.MTLS = or(s.Security.MTLS, MTLSStrict)
+	s.Security.NetworkPolicy.Egress = or(s.Security.NetworkPolicy.Egress, EgressRestricted)
 	if s.Provider == ProviderEKS {
 		s.Network.VPCCIDR = or(s.Network.VPCCIDR, DefaultVPCCIDR)
 	}

@@ -59,6 +59,18 @@ const (
 // Values lists the modes.
 func (MTLSMode) Values() []MTLSMode { return []MTLSMode{MTLSStrict, MTLSPermissive} }
 
+// EgressMode is how far an app namespace's NetworkPolicies let its pods connect.
+type EgressMode string
+
+// Egress modes.
+const (
+	EgressRestricted   EgressMode = "restricted"
+	EgressUnrestricted EgressMode = "unrestricted"
+)
+
+// Values lists the modes.
+func (EgressMode) Values() []EgressMode { return []EgressMode{EgressRestricted, EgressUnrestricted} }
+
 // PodSecurityLevel is a Pod Security Standards level.
 type PodSecurityLevel string
 

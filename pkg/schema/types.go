@@ -31,6 +31,7 @@ type Spec struct {
 	Versions     Versions               `json:"versions,omitempty"`
 	ArgoCD       ArgoCD                 `json:"argocd,omitempty"`
 	Network      Network                `json:"network,omitempty"`
+	Cluster      Cluster                `json:"cluster,omitempty" jsonschema:"description=eks: the EKS cluster Terraform builds (rendered into terraform/platform.auto.tfvars.json); unset fields keep terraform/'s hardened defaults"`
 	NodePools    map[string]NodePool    `json:"nodePools,omitempty" jsonschema:"description=Node pools by name: the single source of node labels and taints"`
 	Gateway      Gateway                `json:"gateway"`
 	Health       Health                 `json:"health,omitempty"`
@@ -64,6 +65,21 @@ type ArgoCD struct {
 // Network is the cluster's network as Terraform builds it (eks).
 type Network struct {
 	VPCCIDR string `json:"vpcCIDR,omitempty" jsonschema:"description=IPv4 CIDR of the VPC (default 10.0.0.0/16); pinned NLB addresses must fall inside it"`
+}
+
+// Cluster sets the hardening inputs of layers 1-2 a platform team decides (eks):
+// who reaches the EKS API, teardown protection, log retention. Each relaxes one of
+// terraform/'s defaults (private API only, deletion protection on, 90 days of logs).
+type Cluster struct {
+	APIAccess          APIAccess `json:"apiAccess,omitempty" jsonschema:"description=Networks allowed to reach the EKS API (default: the nodes only, through the private endpoint)"`
+	DeletionProtection *bool     `json:"deletionProtection,omitempty" jsonschema:"description=Deletion protection of the EKS cluster and the ALB (default true; false is a warning)"`
+	LogRetentionDays   int32     `json:"logRetentionDays,omitempty" jsonschema:"description=Days the control-plane logs, VPC flow logs and ALB access logs are kept (default 90): a CloudWatch Logs retention value"`
+}
+
+// APIAccess lists the networks that may reach the EKS API endpoint.
+type APIAccess struct {
+	PublicCIDRs  []string `json:"publicCIDRs,omitempty" jsonschema:"description=IPv4 CIDRs (prefix 1-32) allowed on a public endpoint, which is off unless this is set (a warning)"`
+	PrivateCIDRs []string `json:"privateCIDRs,omitempty" jsonschema:"description=IPv4 CIDRs (VPN, peered VPCs, CI runners; prefix 1-32) allowed on the private endpoint besides the nodes"`
 }
 
 // NodePool is a group of nodes with the labels and taints workloads are placed by.
@@ -180,7 +196,15 @@ type Health struct {
 
 // Security holds mesh-wide zero-trust settings.
 type Security struct {
-	MTLS MTLSMode `json:"mtls,omitempty" jsonschema:"description=Mesh-wide PeerAuthentication mode (default STRICT)"`
+	MTLS          MTLSMode      `json:"mtls,omitempty" jsonschema:"description=Mesh-wide PeerAuthentication mode (default STRICT)"`
+	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty" jsonschema:"description=The CNI-enforced NetworkPolicies of every app namespace"`
+}
+
+// NetworkPolicy configures the NetworkPolicies krm-gen renders in every app namespace:
+// ingress is always denied but for the platform's own traffic and allowFrom; egress
+// is denied but for DNS, the namespace itself and what apps declare, unless relaxed.
+type NetworkPolicy struct {
+	Egress EgressMode `json:"egress,omitempty" jsonschema:"description=restricted (default): DNS, the namespace's own pods, the apps' egress and allowFrom callees only; unrestricted: any destination (a warning)"`
 }
 
 // Environment overrides parts of the spec for one environment (dev, prod, ...).

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -82,12 +83,16 @@ func (v *validator) platform() {
 		v.add(field.Invalid(spec.Child("argocd", "server"), s.ArgoCD.Server, "must be an https:// URL of a Kubernetes API server"))
 	}
 	v.network(spec.Child("network"))
+	v.cluster(spec.Child("cluster"))
 	v.nodePools(spec.Child("nodePools"))
 	v.gateway(spec.Child("gateway"))
 	v.health(spec.Child("health"))
 	if !v.enum(checkEnum(s.Security.MTLS, spec.Child("security", "mtls"))) {
 	} else if s.Security.MTLS == MTLSPermissive {
 		v.warn(field.Invalid(spec.Child("security", "mtls"), s.Security.MTLS, "plain-text traffic between workloads is accepted"))
+	}
+	if np := spec.Child("security", "networkPolicy", "egress"); v.enum(checkEnum(s.Security.NetworkPolicy.Egress, np)) && s.Security.NetworkPolicy.Egress == EgressUnrestricted {
+		v.warn(field.Invalid(np, s.Security.NetworkPolicy.Egress, "app pods may connect to any address (NetworkPolicy egress is not restricted)"))
 	}
 	v.apps(spec.Child("apps"))
 	v.routes(spec.Child("routes"))
@@ -224,6 +229,41 @@ func (v *validator) labels(fp *field.Path, m map[string]string) {
 		for _, msg := range validation.IsValidLabelValue(m[k]) {
 			v.add(field.Invalid(fp.Key(k), m[k], "label value: "+msg))
 		}
+	}
+}
+
+// cloudWatchRetentionDays are the retention values CloudWatch Logs accepts (0, forever,
+// is left out: terraform/ refuses it).
+var cloudWatchRetentionDays = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// cluster checks the Terraform hardening inputs as terraform/variables.tf does.
+func (v *validator) cluster(fp *field.Path) {
+	c := v.p.Spec.Cluster
+	if v.p.Spec.Provider == ProviderAKS {
+		if !reflect.ValueOf(c).IsZero() {
+			v.add(field.Forbidden(fp, "AWS settings (the EKS cluster Terraform builds); they do not apply to provider aks"))
+		}
+		return
+	}
+	ap := fp.Child("apiAccess")
+	for _, l := range []struct {
+		name  string
+		cidrs []string
+	}{{"publicCIDRs", c.APIAccess.PublicCIDRs}, {"privateCIDRs", c.APIAccess.PrivateCIDRs}} {
+		for i, cidr := range l.cidrs {
+			if pfx, err := netip.ParsePrefix(cidr); err != nil || !pfx.Addr().Is4() || pfx.Bits() < 1 {
+				v.add(field.Invalid(ap.Child(l.name).Index(i), cidr, "must be an IPv4 CIDR with a prefix length of 1 to 32 (never 0.0.0.0/0)"))
+			}
+		}
+	}
+	if len(c.APIAccess.PublicCIDRs) > 0 {
+		v.warn(field.Invalid(ap.Child("publicCIDRs"), strings.Join(c.APIAccess.PublicCIDRs, ","), "turns the EKS API's public endpoint on for these networks"))
+	}
+	if c.DeletionProtection != nil && !*c.DeletionProtection {
+		v.warn(field.Invalid(fp.Child("deletionProtection"), false, "terraform destroy can delete the cluster and the ALB"))
+	}
+	if c.LogRetentionDays != 0 && !slices.Contains(cloudWatchRetentionDays, c.LogRetentionDays) {
+		v.add(field.Invalid(fp.Child("logRetentionDays"), c.LogRetentionDays, fmt.Sprintf("must be a CloudWatch Logs retention value: %v", cloudWatchRetentionDays)))
 	}
 }
 
@@ -581,17 +621,32 @@ func (v *validator) health(fp *field.Path) {
 	}
 	v.namespace(fp.Child("namespace"), h.Namespace)
 	v.pool(fp.Child("nodePool"), h.NodePool)
-	v.image(fp.Child("image"), h.Image)
+	if h.Image != DefaultHealthImage {
+		v.image(fp.Child("image"), h.Image)
+	}
 }
 
+// imageDigest is the digest part of a pinned image reference (after the @).
+var imageDigest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// image checks a container image reference: [registry/]repository[:tag][@sha256:<64
+// hex>]. A digest must be well-formed; an image without one is a warning, as a tag
+// (latest or none above all) can be moved to another image after review.
 func (v *validator) image(fp *field.Path, img string) {
+	name, digest, pinned := strings.Cut(img, "@")
+	last := name[strings.LastIndex(name, "/")+1:]
 	switch {
 	case img == "":
 		v.add(field.Required(fp, "container image"))
-	case strings.ContainsAny(img, " \t\n") || strings.HasPrefix(img, "-"):
+	case strings.ContainsAny(img, " \t\n") || strings.HasPrefix(img, "-") || name == "" || strings.HasSuffix(name, ":"):
 		v.add(field.Invalid(fp, img, "must be a container image reference"))
-	case strings.HasSuffix(img, ":latest") || !strings.ContainsAny(img[strings.LastIndex(img, "/")+1:], ":@"):
-		v.warn(field.Invalid(fp, img, "untagged or :latest images make renders non-reproducible; pin a tag or digest"))
+	case pinned && !imageDigest.MatchString(digest):
+		v.add(field.Invalid(fp, img, "the digest must be sha256: and 64 lowercase hex digits (repository[:tag]@sha256:<digest>)"))
+	case pinned:
+	case strings.HasSuffix(last, ":latest") || !strings.Contains(last, ":"):
+		v.warn(field.Invalid(fp, img, "mutable: untagged or :latest images change under the same spec; pin a digest (repository:tag@sha256:<digest>)"))
+	default:
+		v.warn(field.Invalid(fp, img, "not pinned by digest: the tag can be moved to another image; pin it as repository:tag@sha256:<digest>"))
 	}
 }
 

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path"
 	"reflect"
@@ -47,6 +48,34 @@ func (v *validator) apps(fp *field.Path) {
 		for j, src := range a.AllowFrom {
 			v.source(ap.Child("allowFrom").Index(j), src)
 		}
+		for j, d := range a.Egress {
+			v.destination(ap.Child("egress").Index(j), d)
+		}
+	}
+}
+
+// destination checks one egress destination of an app.
+func (v *validator) destination(fp *field.Path, d Destination) {
+	switch {
+	case d.Namespace == "" && len(d.IPBlocks) == 0:
+		v.add(field.Required(fp.Child("namespace"), "an egress destination is a namespace or ipBlocks"))
+	case d.Namespace != "" && len(d.IPBlocks) > 0:
+		v.add(field.Forbidden(fp.Child("ipBlocks"), "an egress destination is a namespace or ipBlocks, not both (use two entries)"))
+	case d.Namespace != "":
+		v.label(fp.Child("namespace"), d.Namespace)
+	}
+	for k, b := range d.IPBlocks {
+		if _, err := netip.ParsePrefix(b); err != nil {
+			if _, err := netip.ParseAddr(b); err != nil {
+				v.add(field.Invalid(fp.Child("ipBlocks").Index(k), b, "must be an IP address or CIDR"))
+			}
+		}
+	}
+	for k, p := range d.Ports {
+		v.port(fp.Child("ports").Index(k), p)
+	}
+	if v.p.Spec.Security.NetworkPolicy.Egress == EgressUnrestricted {
+		v.warn(field.Invalid(fp, d.Namespace+strings.Join(d.IPBlocks, ","), "has no effect: spec.security.networkPolicy.egress is unrestricted"))
 	}
 }
 
@@ -61,11 +90,20 @@ func (v *validator) inline(ap *field.Path, a *App) {
 	if a.Replicas < 0 {
 		v.add(field.Invalid(ap.Child("replicas"), a.Replicas, "must not be negative"))
 	}
+	switch mp := ap.Child("maxUnavailable"); {
+	case a.MaxUnavailable < 0:
+		v.add(field.Invalid(mp, a.MaxUnavailable, "must not be negative"))
+	case a.MaxUnavailable == 0:
+	case a.Replicas <= 1:
+		v.warn(field.Invalid(mp, a.MaxUnavailable, "has no effect: an app with one replica gets no PodDisruptionBudget"))
+	case a.MaxUnavailable >= a.Replicas:
+		v.warn(field.Invalid(mp, a.MaxUnavailable, fmt.Sprintf("lets a node drain evict every replica (%d) at once", a.Replicas)))
+	}
 	v.env(ap, a)
 	v.resources(ap.Child("resources"), a.Resources)
 	switch {
 	case a.Probe != nil && a.Probes != nil:
-		v.add(field.Forbidden(ap.Child("probes"), "set probe (one check for readiness and liveness) or probes, not both"))
+		v.add(field.Forbidden(ap.Child("probes"), "set probe (the readiness check) or probes, not both"))
 	case a.Probe != nil:
 		v.probe(ap.Child("probe"), a.Probe, ports)
 	case a.Probes != nil:
@@ -78,6 +116,7 @@ func (v *validator) inline(ap *field.Path, a *App) {
 				v.probe(pp.Child(p.name), p.probe, ports)
 			}
 		}
+		v.distinctProbes(pp, a)
 	}
 	mounts := map[string]string{}
 	keys := map[string]int{}
@@ -230,6 +269,40 @@ func (v *validator) keyRef(fp *field.Path, r *KeyRef, kind string) {
 	for _, msg := range validation.IsConfigMapKey(r.Key) {
 		v.add(field.Invalid(fp.Child("key"), r.Key, "must be a "+kind+" key: "+msg))
 	}
+}
+
+// distinctProbes: liveness is never the readiness check. A liveness probe that fails
+// whenever readiness does (a slow dependency) restarts pods that readiness only takes
+// out of their Service.
+func (v *validator) distinctProbes(pp *field.Path, a *App) {
+	live := a.Probes.Liveness
+	if live == nil {
+		return // krm-gen derives a distinct one
+	}
+	first := "http"
+	if len(a.Ports) > 0 {
+		first = a.Ports[0].Name
+	}
+	const fix = "a liveness probe that fails with readiness restarts pods that readiness only takes out of their Service: check only that the process is alive (tcp: true, or a path that calls no dependency), or leave liveness out (krm-gen then derives a TCP connect to the readiness probe's port)"
+	switch ready := a.Probes.Readiness; {
+	case ready == nil && live.SameCheck(&Probe{TCP: true}, first):
+		v.add(field.Invalid(pp.Child("liveness"), "tcp", "is the default readiness check (TCP connect to the first port): set probes.readiness to what makes the app ready"))
+	case ready != nil && live.SameCheck(ready, first):
+		v.add(field.Invalid(pp.Child("liveness"), probeText(live), "is the same check as probes.readiness; "+fix))
+	}
+}
+
+// probeText names a probe's check in messages.
+func probeText(p *Probe) string {
+	switch p.Kind() {
+	case ProbeHTTP:
+		return "path " + p.Path
+	case ProbeGRPC:
+		return "grpc"
+	case ProbeExec:
+		return "exec " + strings.Join(p.Exec, " ")
+	}
+	return "tcp"
 }
 
 func (v *validator) probe(fp *field.Path, p *Probe, ports portSet) {

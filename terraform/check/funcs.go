@@ -34,6 +34,7 @@ func Functions(baseDir string) map[string]function.Function {
 		"floor":       stdlib.FloorFunc,
 		"index":       indexFunc,
 		"join":        stdlib.JoinFunc,
+		"jsonencode":  stdlib.JSONEncodeFunc,
 		"keys":        stdlib.KeysFunc,
 		"length":      lengthFunc,
 		"lookup":      stdlib.LookupFunc,

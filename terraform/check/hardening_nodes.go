@@ -4,6 +4,7 @@ package check
 // root volume) and the VPC CNI's permissions through Pod Identity.
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -113,6 +114,12 @@ func checkVPCCNI(e *Evaluator) []error {
 	}
 	if cni == nil {
 		return append(errs, fmt.Errorf("no vpc-cni add-on"))
+	}
+	var conf struct {
+		EnableNetworkPolicy string `json:"enableNetworkPolicy"`
+	}
+	if err := json.Unmarshal([]byte(cni.String("configuration_values")), &conf); err != nil || conf.EnableNetworkPolicy != "true" {
+		errs = append(errs, fmt.Errorf("%s: configuration_values must set enableNetworkPolicy = \"true\": without the network policy agent the rendered NetworkPolicies are not enforced", cni.Addr))
 	}
 	pia := cni.Block("pod_identity_association")
 	if pia == nil || pia.String("service_account") != "aws-node" {
