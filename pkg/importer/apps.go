@@ -1,0 +1,393 @@
+package importer
+
+import (
+	"maps"
+	"path"
+	"reflect"
+	"slices"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/krm-gen/krm-gen/pkg/schema"
+)
+
+// Names krm-gen gives the health responder.
+const healthResponder = "health-responder"
+
+// appDefaults are the resources krm-gen gives an inline app that sets none.
+var appDefaults = schema.Resources{
+	Requests: map[string]string{"cpu": "50m", "memory": "64Mi"},
+	Limits:   map[string]string{"cpu": "500m", "memory": "256Mi"},
+}
+
+// workloadKinds the spec cannot hold as inline apps.
+var otherWorkloads = []string{"StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
+
+// inlineApps turns each Deployment (with its Service and mounted ConfigMaps) into an
+// inline app.
+func (b *builder) inlineApps() {
+	for _, o := range b.ofKind(otherWorkloads...) {
+		o.used = true
+		b.lose(o, "", "a %s is not an app the spec can express (inline apps are Deployments): put it in a git or helm app", o.Kind)
+	}
+	for _, o := range b.ofKind("Deployment") {
+		if o.Group() != "apps" || o.Name == healthResponder {
+			continue
+		}
+		var d appsv1.Deployment
+		if err := o.decodeInto(&d); err != nil {
+			o.used = true
+			b.lose(o, "", "cannot be read as a Deployment: %v", err)
+			continue
+		}
+		b.inlineApp(o, &d)
+	}
+}
+
+func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
+	o.used = true
+	pod := d.Spec.Template.Spec
+	if len(pod.Containers) == 0 {
+		b.lose(o, "spec.template.spec.containers", "no container")
+		return
+	}
+	if len(pod.Containers) > 1 {
+		for i := range pod.Containers[1:] {
+			b.lose(o, "spec.template.spec.containers["+itoa(i+1)+"]", "container %s: an inline app has one container", pod.Containers[i+1].Name)
+		}
+	}
+	if len(pod.InitContainers) > 0 {
+		b.lose(o, "spec.template.spec.initContainers", "init containers are not rendered")
+	}
+	c := pod.Containers[0]
+	a := schema.App{Name: d.Name, Namespace: d.Namespace}
+	a.NodePool = b.pools.pool(pod.NodeSelector, pod.Tolerations)
+	w := &a.Workload
+	w.Image, w.Command, w.Args = c.Image, c.Command, c.Args
+	if d.Spec.Replicas != nil && *d.Spec.Replicas != 1 {
+		w.Replicas = *d.Spec.Replicas
+	}
+	svc, svcObj := b.serviceFor(d)
+	for _, p := range c.Ports {
+		name := p.Name
+		if name == "" {
+			name = "http"
+			if len(c.Ports) > 1 {
+				name = "port-" + itoa(int(p.ContainerPort))
+			}
+		}
+		w.Ports = append(w.Ports, schema.Port{Name: name, Port: p.ContainerPort, Protocol: protocolOf(svc, p)})
+	}
+	if len(w.Ports) == 0 && svc != nil {
+		for _, sp := range svc.Spec.Ports {
+			port := sp.TargetPort.IntVal
+			if port == 0 {
+				port = sp.Port
+			}
+			w.Ports = append(w.Ports, schema.Port{Name: or(sp.Name, "http"), Port: port, Protocol: protocolOf(svc, corev1.ContainerPort{ContainerPort: port})})
+		}
+	}
+	if len(w.Ports) == 0 {
+		b.lose(o, "spec.template.spec.containers[0].ports", "no port: an inline app serves one; import gives it port 8080")
+		w.Ports = []schema.Port{{Name: "http", Port: 8080}}
+	}
+	if len(w.Ports) == 1 && w.Ports[0].Name == "http" && (w.Ports[0].Protocol == "" || w.Ports[0].Protocol == schema.ProtocolHTTP) {
+		w.Port, w.Ports = w.Ports[0].Port, nil
+	}
+	for i := range w.Ports {
+		if w.Ports[i].Protocol == schema.ProtocolHTTP {
+			w.Ports[i].Protocol = ""
+		}
+	}
+	w.Resources = resourcesOf(c.Resources, appDefaults)
+	b.env(o, &a, c)
+	b.probes(&a, c)
+	b.volumes(o, &a, pod, c)
+	b.podSecurity(o, &a, pod, c)
+	for _, s := range pod.ImagePullSecrets {
+		w.ImagePullSecrets = append(w.ImagePullSecrets, s.Name)
+	}
+	port := firstPort(a)
+	if svcObj != nil {
+		svcObj.used = true
+		b.inlineSvc[d.Namespace+"/"+svc.Name] = a.Name
+		if svc.Name != d.Name {
+			b.lose(svcObj, "metadata.name", "krm-gen names an inline app's Service after the app (%s); routes are moved to it", d.Name)
+		}
+		if len(svc.Spec.Ports) > 0 && svc.Spec.Ports[0].Port != port {
+			b.lose(svcObj, "spec.ports[0].port", "port %d: an inline app's Service listens on its container ports (%d)", svc.Spec.Ports[0].Port, port)
+		}
+	} else {
+		b.differ("Deployment %s: gets a Service %s (an inline app always has one)", o.Ref(), d.Name)
+	}
+	b.appPort[a.Name] = port
+	if sa := b.find("ServiceAccount", d.Namespace, pod.ServiceAccountName); sa != nil {
+		sa.used = true
+	}
+	if pod.ServiceAccountName != "" && pod.ServiceAccountName != d.Name {
+		b.differ("Deployment %s: runs as ServiceAccount %s (its own, no token mounted) instead of %s", o.Ref(), d.Name, pod.ServiceAccountName)
+	}
+	b.p.Spec.Apps = append(b.p.Spec.Apps, a)
+}
+
+func firstPort(a schema.App) int32 {
+	if a.Port != 0 {
+		return a.Port
+	}
+	if len(a.Ports) > 0 {
+		return a.Ports[0].Port
+	}
+	return 0
+}
+
+// serviceFor is the Service selecting the Deployment's pods (the one named after it first).
+func (b *builder) serviceFor(d *appsv1.Deployment) (*corev1.Service, *Object) {
+	labels := d.Spec.Template.Labels
+	var best *Object
+	var bestSvc *corev1.Service
+	for _, o := range b.ofKind("Service") {
+		if o.Namespace != d.Namespace {
+			continue
+		}
+		var s corev1.Service
+		if o.decodeInto(&s) != nil || len(s.Spec.Selector) == 0 {
+			continue
+		}
+		match := true
+		for k, v := range s.Spec.Selector {
+			if labels[k] != v {
+				match = false
+			}
+		}
+		if match && (best == nil || s.Name == d.Name) {
+			best, bestSvc = o, &s
+		}
+	}
+	return bestSvc, best
+}
+
+// protocolOf reads a port's protocol from the Service's appProtocol.
+func protocolOf(svc *corev1.Service, p corev1.ContainerPort) schema.PortProtocol {
+	if svc == nil {
+		return ""
+	}
+	for _, sp := range svc.Spec.Ports {
+		if sp.TargetPort.StrVal != p.Name && sp.TargetPort.IntVal != p.ContainerPort && sp.Port != p.ContainerPort {
+			continue
+		}
+		ap := ""
+		if sp.AppProtocol != nil {
+			ap = *sp.AppProtocol
+		}
+		switch {
+		case ap == "kubernetes.io/h2c" && strings.Contains(sp.Name, "grpc"):
+			return schema.ProtocolGRPC
+		case ap == "kubernetes.io/h2c" || ap == "http2":
+			return schema.ProtocolHTTP2
+		case ap == "grpc" || strings.HasPrefix(sp.Name, "grpc"):
+			return schema.ProtocolGRPC
+		case ap == "tcp" || strings.HasPrefix(sp.Name, "tcp"):
+			return schema.ProtocolTCP
+		}
+		return schema.ProtocolHTTP
+	}
+	return ""
+}
+
+func (b *builder) env(o *Object, a *schema.App, c corev1.Container) {
+	w := &a.Workload
+	for i, e := range c.Env {
+		f := "spec.template.spec.containers[0].env[" + itoa(i) + "]"
+		ev := schema.EnvVar{Name: e.Name}
+		switch {
+		case e.ValueFrom == nil:
+			v := e.Value
+			ev.Value = &v
+		case e.ValueFrom.SecretKeyRef != nil:
+			r := e.ValueFrom.SecretKeyRef
+			ev.Secret = &schema.KeyRef{Name: r.Name, Key: r.Key, Optional: r.Optional != nil && *r.Optional}
+		case e.ValueFrom.ConfigMapKeyRef != nil:
+			r := e.ValueFrom.ConfigMapKeyRef
+			ev.ConfigMap = &schema.KeyRef{Name: r.Name, Key: r.Key, Optional: r.Optional != nil && *r.Optional}
+		default:
+			b.lose(o, f+".valueFrom", "variable %s: only values, Secret and ConfigMap keys are carried over", e.Name)
+			continue
+		}
+		w.Env = append(w.Env, ev)
+	}
+	for i, e := range c.EnvFrom {
+		ef := schema.EnvFrom{Prefix: e.Prefix}
+		switch {
+		case e.SecretRef != nil:
+			ef.Secret = e.SecretRef.Name
+		case e.ConfigMapRef != nil:
+			ef.ConfigMap = e.ConfigMapRef.Name
+		default:
+			b.lose(o, "spec.template.spec.containers[0].envFrom["+itoa(i)+"]", "not a Secret or ConfigMap")
+			continue
+		}
+		w.EnvFrom = append(w.EnvFrom, ef)
+	}
+}
+
+// probes maps the container's probes; what equals krm-gen's defaults is left out.
+func (b *builder) probes(a *schema.App, c corev1.Container) {
+	ports := portsOf(a)
+	read := probeOf(c.ReadinessProbe, ports, probeDefaults{period: 10, failures: 3})
+	live := probeOf(c.LivenessProbe, ports, probeDefaults{delay: 10, period: 10, failures: 3})
+	start := probeOf(c.StartupProbe, ports, probeDefaults{period: 10, failures: 30})
+	w := &a.Workload
+	switch {
+	case start == nil && read != nil && live != nil && reflect.DeepEqual(read, live):
+		if !reflect.DeepEqual(read, &schema.Probe{TCP: true}) {
+			w.Probe = read // else TCP on the first port: the default
+		}
+	case read == nil && live == nil && start == nil:
+		if c.ReadinessProbe == nil && c.LivenessProbe == nil {
+			b.differ("Deployment %s/%s: gets TCP readiness and liveness probes on port %s", a.Namespace, a.Name, ports[0].Name)
+		}
+	default:
+		w.Probes = &schema.Probes{Readiness: read, Liveness: live, Startup: start}
+	}
+}
+
+func portsOf(a *schema.App) []schema.Port {
+	if a.Port != 0 {
+		return []schema.Port{{Name: "http", Port: a.Port}}
+	}
+	return a.Ports
+}
+
+type probeDefaults struct{ delay, period, failures int32 }
+
+// probeOf is the spec probe for p (nil for none).
+func probeOf(p *corev1.Probe, ports []schema.Port, def probeDefaults) *schema.Probe {
+	if p == nil {
+		return nil
+	}
+	out := &schema.Probe{}
+	portName := func(ip intstr.IntOrString) string {
+		for i, q := range ports {
+			if q.Name == ip.StrVal || (ip.Type == intstr.Int && q.Port == ip.IntVal) {
+				if i == 0 {
+					return ""
+				}
+				return q.Name
+			}
+		}
+		return ""
+	}
+	switch h := p.ProbeHandler; {
+	case h.HTTPGet != nil:
+		out.Path, out.Port = h.HTTPGet.Path, portName(h.HTTPGet.Port)
+		if out.Path == "" {
+			out.Path = "/"
+		}
+	case h.GRPC != nil:
+		out.GRPC = &schema.GRPCProbe{}
+		if h.GRPC.Service != nil {
+			out.GRPC.Service = *h.GRPC.Service
+		}
+		out.Port = portName(intstr.FromInt32(h.GRPC.Port))
+	case h.Exec != nil:
+		out.Exec = h.Exec.Command
+	case h.TCPSocket != nil:
+		out.TCP, out.Port = true, portName(h.TCPSocket.Port)
+	}
+	if p.InitialDelaySeconds != def.delay {
+		out.InitialDelaySeconds = p.InitialDelaySeconds
+	}
+	if p.PeriodSeconds != def.period && p.PeriodSeconds != 0 {
+		out.PeriodSeconds = p.PeriodSeconds
+	}
+	if p.FailureThreshold != def.failures && p.FailureThreshold != 0 {
+		out.FailureThreshold = p.FailureThreshold
+	}
+	out.TimeoutSeconds = p.TimeoutSeconds
+	return out
+}
+
+// volumes maps ConfigMap files (mounted read-only) and emptyDirs (writable paths).
+func (b *builder) volumes(o *Object, a *schema.App, pod corev1.PodSpec, c corev1.Container) {
+	w := &a.Workload
+	vols := map[string]corev1.Volume{}
+	for _, v := range pod.Volumes {
+		vols[v.Name] = v
+	}
+	writable := []string{}
+	for i, m := range c.VolumeMounts {
+		f := "spec.template.spec.containers[0].volumeMounts[" + itoa(i) + "]"
+		v, ok := vols[m.Name]
+		switch {
+		case !ok:
+			b.lose(o, f, "volume %s is not defined", m.Name)
+		case v.EmptyDir != nil:
+			writable = append(writable, m.MountPath)
+		case v.ConfigMap != nil:
+			cmObj := b.find("ConfigMap", a.Namespace, v.ConfigMap.Name)
+			if cmObj == nil {
+				b.lose(o, f, "ConfigMap %s is not in the input: its files are not carried over", v.ConfigMap.Name)
+				continue
+			}
+			cmObj.used = true
+			var cm corev1.ConfigMap
+			if cmObj.decodeInto(&cm) != nil {
+				continue
+			}
+			if m.SubPath != "" {
+				w.Files = append(w.Files, schema.File{Path: m.MountPath, Content: cm.Data[m.SubPath]})
+				continue
+			}
+			for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
+				w.Files = append(w.Files, schema.File{Path: path.Join(m.MountPath, k), Content: cm.Data[k]})
+			}
+			if len(cm.BinaryData) > 0 {
+				b.lose(cmObj, "binaryData", "binary files are not carried over")
+			}
+		default:
+			b.lose(o, f, "volume %s: only ConfigMap files and emptyDirs are carried over", m.Name)
+		}
+	}
+	for i, v := range pod.Volumes {
+		if v.Secret != nil || v.PersistentVolumeClaim != nil || v.HostPath != nil || v.Projected != nil {
+			b.lose(o, "spec.template.spec.volumes["+itoa(i)+"]", "volume %s: only ConfigMap files and emptyDirs are carried over", v.Name)
+		}
+	}
+	if len(writable) == 1 && writable[0] == "/tmp" {
+		return // the default
+	}
+	if len(writable) == 0 {
+		b.differ("Deployment %s/%s: the root filesystem becomes read-only with an emptyDir at /tmp", a.Namespace, a.Name)
+		return
+	}
+	w.WritablePaths = writable
+}
+
+// podSecurity reads the app's Pod Security level (its namespace's, else restricted)
+// and numeric user.
+func (b *builder) podSecurity(o *Object, a *schema.App, pod corev1.PodSpec, c corev1.Container) {
+	if ns := b.find("Namespace", "", a.Namespace); ns != nil {
+		switch lvl := schema.PodSecurityLevel(str(lookup(ns.Raw, "metadata", "labels", "pod-security.kubernetes.io/enforce"))); lvl {
+		case schema.PodSecurityBaseline, schema.PodSecurityPrivileged:
+			a.PodSecurity = lvl
+		}
+	}
+	if sc := pod.SecurityContext; sc != nil && sc.RunAsUser != nil {
+		a.RunAsUser = sc.RunAsUser
+	} else if sc := c.SecurityContext; sc != nil && sc.RunAsUser != nil {
+		a.RunAsUser = sc.RunAsUser
+	}
+	if a.PodSecurity == "" && (c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem) {
+		b.differ("Deployment %s: runs restricted (non-root, no privilege escalation, capabilities dropped, read-only root filesystem); set podSecurity: baseline if the image needs more", o.Ref())
+	}
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
