@@ -369,12 +369,7 @@ func (b *builder) volumes(o *Object, a *schema.App, pod corev1.PodSpec, c corev1
 // podSecurity reads the app's Pod Security level (its namespace's, else restricted)
 // and numeric user.
 func (b *builder) podSecurity(o *Object, a *schema.App, pod corev1.PodSpec, c corev1.Container) {
-	if ns := b.find("Namespace", "", a.Namespace); ns != nil {
-		switch lvl := schema.PodSecurityLevel(str(lookup(ns.Raw, "metadata", "labels", "pod-security.kubernetes.io/enforce"))); lvl {
-		case schema.PodSecurityBaseline, schema.PodSecurityPrivileged:
-			a.PodSecurity = lvl
-		}
-	}
+	a.PodSecurity = b.namespaceLevel(a.Namespace)
 	if sc := pod.SecurityContext; sc != nil && sc.RunAsUser != nil {
 		a.RunAsUser = sc.RunAsUser
 	} else if sc := c.SecurityContext; sc != nil && sc.RunAsUser != nil {
@@ -390,4 +385,16 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// namespaceLevel is the Pod Security level a namespace of the input enforces, when it
+// is not restricted (the default).
+func (b *builder) namespaceLevel(ns string) schema.PodSecurityLevel {
+	if o := b.find("Namespace", "", ns); o != nil {
+		switch lvl := schema.PodSecurityLevel(str(lookup(o.Raw, "metadata", "labels", "pod-security.kubernetes.io/enforce"))); lvl {
+		case schema.PodSecurityBaseline, schema.PodSecurityPrivileged:
+			return lvl
+		}
+	}
+	return ""
 }

@@ -21,6 +21,7 @@ func (b *builder) externalApps() {
 		}
 		o.used = true
 		a := schema.App{Name: b.appName(ap.a.Name), Namespace: ap.a.Spec.Destination.Namespace}
+		a.PodSecurity = b.namespaceLevel(a.Namespace)
 		if a.Namespace == "" {
 			b.lose(o, "spec.destination.namespace", "no destination namespace: the app is not imported")
 			continue

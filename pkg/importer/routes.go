@@ -463,10 +463,8 @@ func (b *builder) addRoute(r schema.Route) {
 	}
 	// Drop what defaults to the same values.
 	probe := r
-	probe.Name, probe.Namespace = "", ""
-	p := schema.Platform{Spec: schema.Spec{Apps: b.p.Spec.Apps, Routes: []schema.Route{probe}}}
-	p.Default()
-	if d := p.Spec.Routes[0]; d.Namespace == r.Namespace {
+	probe.Name = ""
+	if b.defaultNamespace(probe) == r.Namespace {
 		r.Namespace = ""
 	}
 	if schema.RouteName(probe) == r.Name {
@@ -478,4 +476,28 @@ func (b *builder) addRoute(r schema.Route) {
 		}
 	}
 	b.p.Spec.Routes = append(b.p.Spec.Routes, r)
+}
+
+// defaultNamespace is the namespace the spec gives a route without one: its first
+// backend's (schema.Platform.Default).
+func (b *builder) defaultNamespace(r schema.Route) string {
+	appNS := func(name string) string {
+		for _, a := range b.p.Spec.Apps {
+			if a.Name == name {
+				return a.Namespace
+			}
+		}
+		return ""
+	}
+	switch {
+	case r.Backend != nil:
+		return r.Backend.Namespace
+	case r.App != "":
+		return appNS(r.App)
+	case len(r.Backends) > 0 && r.Backends[0].App != "":
+		return appNS(r.Backends[0].App)
+	case len(r.Backends) > 0:
+		return r.Backends[0].Namespace
+	}
+	return ""
 }

@@ -1,0 +1,220 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/krm-gen/krm-gen/pkg/pipeline"
+)
+
+// ContentKinds are compared field by field with what the spec renders; other kinds
+// krm-gen derives (Argo CD objects, policies, grants) by name only.
+var ContentKinds = map[string]bool{
+	"Gateway": true, "HTTPRoute": true, "GRPCRoute": true, "Deployment": true,
+	"Service": true, "ConfigMap": true, "Namespace": true,
+}
+
+// Rendered is one object the spec renders, as JSON values.
+type Rendered struct {
+	Kind, Namespace, Name string
+	Raw                   map[string]any
+}
+
+// Key identifies an object: Kind/namespace/name.
+func Key(kind, ns, name string) string { return kind + "/" + ns + "/" + name }
+
+// RenderSpec loads, validates and renders spec bytes; it returns every object of
+// every tree, or the spec's diagnostics as an error.
+func RenderSpec(spec []byte, file string) ([]Rendered, error) {
+	res := pipeline.Load(spec, file)
+	if !res.Valid() {
+		var msgs []string
+		for _, d := range res.Diagnostics.Errors() {
+			msgs = append(msgs, d.String())
+		}
+		return nil, fmt.Errorf("the imported spec is not valid:\n%s", strings.Join(msgs, "\n"))
+	}
+	outs, err := pipeline.Render(res.Trees)
+	if err != nil {
+		return nil, fmt.Errorf("rendering the imported spec: %w", err)
+	}
+	var out []Rendered
+	for _, o := range outs {
+		for _, r := range o.Tree.Resources {
+			b, err := json.Marshal(r.Object)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", r.Path, err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("%s: %w", r.Path, err)
+			}
+			delete(m, "status")
+			Prune(m)
+			out = append(out, Rendered{Kind: str(m["kind"]), Namespace: str(lookup(m, "metadata", "namespace")), Name: str(lookup(m, "metadata", "name")), Raw: m})
+		}
+	}
+	return out, nil
+}
+
+// derivedKinds are objects krm-gen writes itself from the spec.
+var derivedKinds = map[string]string{
+	"Application": "Argo CD Application", "AppProject": "Argo CD AppProject",
+	"AuthorizationPolicy": "AuthorizationPolicy", "PeerAuthentication": "PeerAuthentication",
+	"ReferenceGrant": "ReferenceGrant", "ServiceAccount": "ServiceAccount",
+	"Certificate": "Certificate", "ClusterIssuer": "ClusterIssuer", "TargetGroupBinding": "TargetGroupBinding",
+}
+
+// Compare checks what the spec renders against the input: input fields that are not
+// rendered as they were are losses; rendered objects and fields the input lacks are
+// differences. The result's Losses and Differences grow.
+func (r *Result) Compare(objs []*Object, rendered []Rendered) {
+	byKey := map[string]Rendered{}
+	for _, x := range rendered {
+		byKey[Key(x.Kind, x.Namespace, x.Name)] = x
+	}
+	inputKeys := map[string]bool{}
+	for _, o := range objs {
+		k := Key(o.Kind, o.Namespace, o.Name)
+		inputKeys[k] = true
+		x, ok := byKey[k]
+		switch {
+		case !ok && !o.used:
+			r.Losses = append(r.Losses, Finding{File: o.File, Line: o.Line, Object: o.Ref(), Message: fmt.Sprintf("kind %s (%s) is not carried over", o.Kind, o.APIVersion)})
+		case !ok && o.Kind == "ReferenceGrant":
+			r.Differences = append(r.Differences, fmt.Sprintf("%s: removed: the routes krm-gen renders need no such grant (a grant only permits cross-namespace references)", o.Ref()))
+		case !ok && derivedKinds[o.Kind] != "":
+			r.Differences = append(r.Differences, fmt.Sprintf("%s: not rendered; krm-gen writes its own %ss", o.Ref(), derivedKinds[o.Kind]))
+		case !ok:
+			r.Losses = append(r.Losses, Finding{File: o.File, Line: o.Line, Object: o.Ref(), Message: "not rendered under this name (see the differences)"})
+		case ContentKinds[o.Kind]:
+			var added []string
+			diffValue(o, "", o.Raw, x.Raw, &r.Losses, &added)
+			if len(added) > 0 {
+				r.Differences = append(r.Differences, fmt.Sprintf("%s: adds %s", o.Ref(), summarize(added, 6)))
+			}
+		}
+	}
+	adds := map[string][]string{}
+	for _, x := range rendered {
+		if !inputKeys[Key(x.Kind, x.Namespace, x.Name)] {
+			adds[x.Kind] = append(adds[x.Kind], strings.TrimPrefix(x.Namespace+"/"+x.Name, "/"))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(adds)) {
+		r.Differences = append(r.Differences, fmt.Sprintf("adds %d %s: %s", len(adds[k]), k, summarize(adds[k], 8)))
+	}
+	sortFindings(r.Losses)
+}
+
+func summarize(xs []string, n int) string {
+	sort.Strings(xs)
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
+	}
+	return strings.Join(xs[:n], ", ") + fmt.Sprintf(" and %d more", len(xs)-n)
+}
+
+// ignored are fields the API server sets: never compared.
+var ignored = map[string]bool{
+	"status": true, "metadata.creationTimestamp": true, "metadata.resourceVersion": true, "metadata.uid": true,
+	"metadata.generation": true, "metadata.managedFields": true, "metadata.selfLink": true,
+	`metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]`: true,
+	`metadata.annotations["deployment.kubernetes.io/revision"]`: true,
+}
+
+// diffValue compares an input value with the rendered one at path.
+func diffValue(o *Object, path string, in, out any, losses *[]Finding, added *[]string) {
+	if ignored[path] {
+		return
+	}
+	lose := func(msg string) {
+		*losses = append(*losses, Finding{File: o.File, Line: lineOf(o, path), Object: o.Ref(), Field: path, Message: msg})
+	}
+	switch iv := in.(type) {
+	case map[string]any:
+		ov, ok := out.(map[string]any)
+		if !ok {
+			if out == nil && len(iv) == 0 {
+				return
+			}
+			lose("not rendered")
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(iv)) {
+			diffValue(o, joinKey(path, k), iv[k], ov[k], losses, added)
+		}
+		for _, k := range slices.Sorted(maps.Keys(ov)) {
+			if _, ok := iv[k]; !ok && !ignored[joinKey(path, k)] {
+				*added = append(*added, joinKey(path, k))
+			}
+		}
+	case []any:
+		ov, ok := out.([]any)
+		if !ok {
+			if out == nil && len(iv) == 0 {
+				return
+			}
+			lose("not rendered")
+			return
+		}
+		if len(ov) != len(iv) {
+			lose(fmt.Sprintf("%d items, rendered %d", len(iv), len(ov)))
+		}
+		for i := range min(len(iv), len(ov)) {
+			diffValue(o, fmt.Sprintf("%s[%d]", path, i), iv[i], ov[i], losses, added)
+		}
+		for i := len(iv); i < len(ov); i++ {
+			*added = append(*added, fmt.Sprintf("%s[%d]", path, i))
+		}
+	case nil:
+	default:
+		switch {
+		case out == nil:
+			lose(fmt.Sprintf("%s: not rendered", short(in)))
+		case !reflect.DeepEqual(in, out) && fmt.Sprint(in) != fmt.Sprint(out):
+			lose(fmt.Sprintf("%s, rendered %s", short(in), short(out)))
+		}
+	}
+}
+
+// short prints a value for a message, cut to one line.
+func short(v any) string {
+	s := fmt.Sprint(v)
+	if str, ok := v.(string); ok {
+		s = fmt.Sprintf("%q", str)
+	}
+	if i := strings.IndexByte(s, '\n'); i >= 0 || len(s) > 60 {
+		if i < 0 || i > 60 {
+			i = 60
+		}
+		s = s[:i] + "..."
+	}
+	return s
+}
+
+// Prune removes empty objects (what encoding/json writes for zero structs) and nulls
+// from a JSON value, in place; it reports whether v itself is empty.
+func Prune(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if e == nil || Prune(e) {
+				if _, isMap := e.(map[string]any); isMap || e == nil {
+					delete(t, k)
+				}
+			}
+		}
+		return len(t) == 0
+	case []any:
+		for _, e := range t {
+			Prune(e)
+		}
+	}
+	return false
+}

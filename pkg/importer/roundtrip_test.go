@@ -1,0 +1,102 @@
+package importer_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/krm-gen/krm-gen/pkg/importer"
+)
+
+// renderedTrees are the trees under out/: each folder with bootstrap/root-app.yaml
+// (out/<blueprint>, or out/<blueprint>/<env> with environments).
+func renderedTrees(t *testing.T) []string {
+	t.Helper()
+	roots, err := filepath.Glob("../../out/*/bootstrap/root-app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs, _ := filepath.Glob("../../out/*/*/bootstrap/root-app.yaml")
+	var out []string
+	for _, r := range append(roots, envs...) {
+		out = append(out, filepath.Dir(filepath.Dir(r)))
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		t.Fatal("no rendered trees under out/")
+	}
+	return out
+}
+
+// TestRoundTrip imports every tree of out/ and renders the spec: the same objects
+// (kind, namespace, name) come out, with the same content for the kinds the spec
+// describes (Gateway, routes, Deployments, Services, ConfigMaps, Namespaces); the
+// Argo CD and policy objects krm-gen derives are compared by name.
+func TestRoundTrip(t *testing.T) {
+	for _, tree := range renderedTrees(t) {
+		name := strings.TrimPrefix(filepath.ToSlash(tree), "../../")
+		t.Run(name, func(t *testing.T) {
+			objs, probs := importer.ReadPaths([]string{tree}, nil)
+			if len(probs) > 0 {
+				t.Fatalf("reading: %v", probs)
+			}
+			res := importer.Import(objs, importer.Options{})
+			if len(res.Problems) > 0 {
+				t.Fatalf("import: %v", res.Problems)
+			}
+			spec, err := res.SpecYAML([]string{name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rendered, err := importer.RenderSpec(spec, "platform.yaml")
+			if err != nil {
+				t.Fatalf("%v\nspec:\n%s", err, spec)
+			}
+			want := map[string]*importer.Object{}
+			for _, o := range objs {
+				want[importer.Key(o.Kind, o.Namespace, o.Name)] = o
+			}
+			got := map[string]importer.Rendered{}
+			for _, r := range rendered {
+				got[importer.Key(r.Kind, r.Namespace, r.Name)] = r
+			}
+			for k, o := range want {
+				r, ok := got[k]
+				if !ok {
+					t.Errorf("%s:%d: %s is not rendered from the imported spec", o.File, o.Line, o.Ref())
+					continue
+				}
+				if importer.ContentKinds[o.Kind] {
+					if w, g := js(t, o.Raw), js(t, r.Raw); w != g {
+						t.Errorf("%s differs:\n%s", o.Ref(), udiff.Unified("input", "rendered", w, g))
+					}
+				}
+			}
+			for k := range got {
+				if _, ok := want[k]; !ok {
+					t.Errorf("%s is rendered but not in the input", k)
+				}
+			}
+			res.Compare(objs, rendered)
+			for _, l := range res.Losses {
+				t.Errorf("loss on a krm-gen tree: %s", l)
+			}
+			if t.Failed() {
+				t.Logf("spec:\n%s\nreport:\n%s", spec, res.Report())
+			}
+		})
+	}
+}
+
+func js(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b) + "\n"
+}
