@@ -115,20 +115,20 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 		svcObj.used = true
 		b.inlineSvc[d.Namespace+"/"+svc.Name] = a.Name
 		if svc.Name != d.Name {
-			b.lose(svcObj, "metadata.name", "krm-gen names an inline app's Service after the app (%s); routes are moved to it", d.Name)
+			svcObj.renamed = "Service " + d.Namespace + "/" + d.Name + " (an inline app's Service is named after it; its routes follow)"
 		}
 		if len(svc.Spec.Ports) > 0 && svc.Spec.Ports[0].Port != port {
 			b.lose(svcObj, "spec.ports[0].port", "port %d: an inline app's Service listens on its container ports (%d)", svc.Spec.Ports[0].Port, port)
 		}
 	} else {
-		b.differ("Deployment %s: gets a Service %s (an inline app always has one)", o.Ref(), d.Name)
+		b.differ("%s: gets a Service %s (an inline app always has one)", o.Ref(), d.Name)
 	}
 	b.appPort[a.Name] = port
 	if sa := b.find("ServiceAccount", d.Namespace, pod.ServiceAccountName); sa != nil {
 		sa.used = true
 	}
 	if pod.ServiceAccountName != "" && pod.ServiceAccountName != d.Name {
-		b.differ("Deployment %s: runs as ServiceAccount %s (its own, no token mounted) instead of %s", o.Ref(), d.Name, pod.ServiceAccountName)
+		b.differ("%s: runs as ServiceAccount %s (its own, no token mounted) instead of %s", o.Ref(), d.Name, pod.ServiceAccountName)
 	}
 	b.p.Spec.Apps = append(b.p.Spec.Apps, a)
 }
@@ -333,6 +333,9 @@ func (b *builder) volumes(o *Object, a *schema.App, pod corev1.PodSpec, c corev1
 				continue
 			}
 			cmObj.used = true
+			if cmObj.Name != a.Name+"-files" {
+				cmObj.renamed = "ConfigMap " + a.Namespace + "/" + a.Name + "-files (the app's files)"
+			}
 			var cm corev1.ConfigMap
 			if cmObj.decodeInto(&cm) != nil {
 				continue
@@ -376,7 +379,7 @@ func (b *builder) podSecurity(o *Object, a *schema.App, pod corev1.PodSpec, c co
 		a.RunAsUser = sc.RunAsUser
 	}
 	if a.PodSecurity == "" && (c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem) {
-		b.differ("Deployment %s: runs restricted (non-root, no privilege escalation, capabilities dropped, read-only root filesystem); set podSecurity: baseline if the image needs more", o.Ref())
+		b.differ("%s: runs restricted (non-root, no privilege escalation, capabilities dropped, read-only root filesystem); set podSecurity: baseline if the image needs more", o.Ref())
 	}
 }
 

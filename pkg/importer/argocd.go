@@ -15,6 +15,9 @@ const (
 	certManagerChart = "cert-manager"
 )
 
+// placeholderRepo is spec.git.repoURL when the input names no repository.
+const placeholderRepo = "https://example.com/REPLACE-ME/platform.git"
+
 // app is an Argo CD Application of the input.
 type app struct {
 	obj *Object
@@ -94,7 +97,7 @@ func (b *builder) identity() {
 		b.classify(ap, root)
 	}
 	if s.Git.RepoURL == "" {
-		s.Git = schema.Git{RepoURL: "https://example.com/REPLACE-ME/platform.git", Path: "out/" + name}
+		s.Git = schema.Git{RepoURL: placeholderRepo, Path: "out/" + name}
 		b.res.Notes["spec.git"] = "no app-of-apps Application found: set the repository Argo CD reads the rendered tree from"
 		b.differ("no root Application in the input: krm-gen's bootstrap/root-app.yaml (AppProject %s-bootstrap, Application %s-root) is the one object to apply by hand", name, name)
 	}

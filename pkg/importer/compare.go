@@ -78,6 +78,10 @@ func (r *Result) Compare(objs []*Object, rendered []Rendered) {
 	for _, x := range rendered {
 		byKey[Key(x.Kind, x.Namespace, x.Name)] = x
 	}
+	known := map[string]bool{}
+	for _, l := range r.Losses {
+		known[l.Object+"\x00"+l.Field] = true
+	}
 	inputKeys := map[string]bool{}
 	for _, o := range objs {
 		k := Key(o.Kind, o.Namespace, o.Name)
@@ -90,11 +94,19 @@ func (r *Result) Compare(objs []*Object, rendered []Rendered) {
 			r.Differences = append(r.Differences, fmt.Sprintf("%s: removed: the routes krm-gen renders need no such grant (a grant only permits cross-namespace references)", o.Ref()))
 		case !ok && derivedKinds[o.Kind] != "":
 			r.Differences = append(r.Differences, fmt.Sprintf("%s: not rendered; krm-gen writes its own %ss", o.Ref(), derivedKinds[o.Kind]))
+		case !ok && o.renamed != "":
+			r.Differences = append(r.Differences, fmt.Sprintf("%s: rendered as %s", o.Ref(), o.renamed))
 		case !ok:
 			r.Losses = append(r.Losses, Finding{File: o.File, Line: o.Line, Object: o.Ref(), Message: "not rendered under this name (see the differences)"})
 		case ContentKinds[o.Kind]:
 			var added []string
-			diffValue(o, "", o.Raw, x.Raw, &r.Losses, &added)
+			var losses []Finding
+			diffValue(o, "", o.Raw, x.Raw, &losses, &added)
+			for _, l := range losses {
+				if !known[l.Object+"\x00"+l.Field] {
+					r.Losses = append(r.Losses, l)
+				}
+			}
 			if len(added) > 0 {
 				r.Differences = append(r.Differences, fmt.Sprintf("%s: adds %s", o.Ref(), summarize(added, 6)))
 			}
@@ -125,7 +137,7 @@ var ignored = map[string]bool{
 	"status": true, "metadata.creationTimestamp": true, "metadata.resourceVersion": true, "metadata.uid": true,
 	"metadata.generation": true, "metadata.managedFields": true, "metadata.selfLink": true,
 	`metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]`: true,
-	`metadata.annotations["deployment.kubernetes.io/revision"]`: true,
+	`metadata.annotations["deployment.kubernetes.io/revision"]`:                true,
 }
 
 // diffValue compares an input value with the rendered one at path.

@@ -26,6 +26,15 @@ func (b *builder) externalApps() {
 			b.lose(o, "spec.destination.namespace", "no destination namespace: the app is not imported")
 			continue
 		}
+		if src.Chart == "" && b.inlineIn(a.Namespace) {
+			// Its manifests are in the input: they became inline apps.
+			b.differ("%s: its folder's Deployments are inline apps now, each with its own Application %s-app-<name>", o.Ref(), b.p.Metadata.Name)
+			if b.p.Spec.Git.RepoURL == placeholderRepo {
+				b.p.Spec.Git.RepoURL = src.RepoURL
+				b.res.Notes["spec.git"] = "the repository of " + o.Ref() + ": Argo CD will read the rendered tree from git.path in it"
+			}
+			continue
+		}
 		switch {
 		case src.Chart != "":
 			h := &schema.HelmSource{RepoURL: src.RepoURL, Chart: src.Chart, Version: src.TargetRevision}
@@ -61,7 +70,7 @@ func (b *builder) externalApps() {
 			b.differ("Application %s: syncs automatically (prune, selfHeal)", ap.a.Name)
 		}
 		if ap.a.Name != b.p.Metadata.Name+"-app-"+a.Name {
-			b.differ("Application %s becomes %s-app-%s in project %s-app-%s", o.Ref(), b.p.Metadata.Name, a.Name, b.p.Metadata.Name, a.Name)
+			b.differ("%s becomes %s-app-%s in project %s-app-%s", o.Ref(), b.p.Metadata.Name, a.Name, b.p.Metadata.Name, a.Name)
 		}
 		b.p.Spec.Apps = append(b.p.Spec.Apps, a)
 	}
@@ -108,3 +117,13 @@ func (b *builder) patchPlacement(patches []argocdPatch) string {
 }
 
 type argocdPatch = argocd.KustomizePatch
+
+// inlineIn says whether an inline app was imported into namespace ns.
+func (b *builder) inlineIn(ns string) bool {
+	for _, a := range b.p.Spec.Apps {
+		if a.Inline() && a.Namespace == ns {
+			return true
+		}
+	}
+	return false
+}

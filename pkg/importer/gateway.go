@@ -115,10 +115,10 @@ func (b *builder) gateway() {
 	if g.NodePool == "" && g.Infrastructure != nil && len(g.Infrastructure.Labels) > 0 {
 		g.NodePool = b.pools.pool(g.Infrastructure.Labels, nil)
 		b.res.Notes["spec.gateway.nodePool"] = "read from spec.infrastructure.labels, which only copy metadata: krm-gen places the pods through parametersRef"
-		b.differ("Gateway %s: its pods are placed on pool %s through infrastructure.parametersRef (nodeSelector %v); infrastructure.labels alone never placed them", o.Ref(), g.NodePool, g.Infrastructure.Labels)
+		b.differ("%s: its pods are placed on pool %s through infrastructure.parametersRef (nodeSelector %v); infrastructure.labels alone never placed them", o.Ref(), g.NodePool, g.Infrastructure.Labels)
 	}
 	if gw.Spec.Infrastructure == nil || gw.Spec.Infrastructure.ParametersRef == nil {
-		b.differ("Gateway %s: gets a parametersRef ConfigMap %s-params (resources, zone spread, PodDisruptionBudget when replicas > 1, the load balancer's Service annotations)", o.Ref(), gw.Name)
+		b.differ("%s: gets a parametersRef ConfigMap %s-params (resources, zone spread, PodDisruptionBudget when replicas > 1, the load balancer's Service annotations)", o.Ref(), gw.Name)
 	}
 	if g.Replicas == 2 {
 		g.Replicas = 0 // the default
@@ -136,7 +136,7 @@ func (b *builder) listeners(o *Object, gw *gwv1.Gateway) {
 	for i, l := range gw.Spec.Listeners {
 		f := "spec.listeners[" + itoa(i) + "]"
 		if l.AllowedRoutes != nil && l.AllowedRoutes.Namespaces != nil && l.AllowedRoutes.Namespaces.From != nil && *l.AllowedRoutes.Namespaces.From != gwv1.NamespacesFromSelector {
-			b.differ("Gateway %s listener %s: accepts routes only from namespaces labelled krm-gen.dev/gateway: %s (was from: %s); krm-gen labels the namespaces holding its routes", o.Ref(), l.Name, gw.Name, *l.AllowedRoutes.Namespaces.From)
+			b.differ("%s listener %s: accepts routes only from namespaces labelled krm-gen.dev/gateway: %s (was from: %s); krm-gen labels the namespaces holding its routes", o.Ref(), l.Name, gw.Name, *l.AllowedRoutes.Namespaces.From)
 		}
 		host := ""
 		if l.Hostname != nil {

@@ -43,6 +43,9 @@ func (b *builder) health() {
 			continue
 		}
 		o.used = true
+		if o.Name != healthResponder {
+			o.renamed = "HTTPRoute " + o.Namespace + "/" + healthResponder
+		}
 		rules, _ := lookup(o.Raw, "spec", "rules").([]any)
 		r, _ := rules[0].(map[string]any)
 		if ms, _ := r["matches"].([]any); len(ms) == 1 {
@@ -53,7 +56,7 @@ func (b *builder) health() {
 		if refs, _ := r["backendRefs"].([]any); len(refs) == 1 {
 			ref, _ := refs[0].(map[string]any)
 			if name := str(ref["name"]); name != healthResponder {
-				b.differ("HTTPRoute %s: the health path %s is answered by krm-gen's health responder in %s, not by Service %s", o.Ref(), h.Path, o.Namespace, name)
+				b.differ("%s: the health path %s is answered by krm-gen's health responder in %s, not by Service %s", o.Ref(), h.Path, o.Namespace, name)
 			}
 		}
 		break

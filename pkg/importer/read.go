@@ -33,6 +33,7 @@ type Object struct {
 	Node       *yaml.Node     // the document's mapping node, for field lines
 	Raw        map[string]any // the document as JSON values
 	used       bool           // the spec carries it
+	renamed    string         // what it is rendered as, when not under its own name
 }
 
 // Ref is the object's identity as the report prints it: Kind namespace/name.

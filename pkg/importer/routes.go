@@ -111,7 +111,8 @@ func (b *builder) httpRoute(o *Object, r *gwv1.HTTPRoute) {
 	if len(r.Spec.Rules) == 1 && isRedirect(r.Spec.Rules[0]) && b.p.Spec.Gateway.HTTP != nil {
 		b.p.Spec.Gateway.HTTP.RedirectToHTTPS = true
 		if r.Name != "https-redirect" || r.Namespace != b.p.Spec.Gateway.Namespace {
-			b.differ("HTTPRoute %s: the HTTP -> HTTPS redirect becomes HTTPRoute %s/https-redirect (every path but the health path)", o.Ref(), b.p.Spec.Gateway.Namespace)
+			o.renamed = "HTTPRoute " + b.p.Spec.Gateway.Namespace + "/https-redirect"
+			b.differ("%s: the HTTP -> HTTPS redirect becomes HTTPRoute %s/https-redirect (every path but the health path)", o.Ref(), b.p.Spec.Gateway.Namespace)
 		}
 		return
 	}
@@ -159,7 +160,7 @@ func (b *builder) httpRoute(o *Object, r *gwv1.HTTPRoute) {
 			b.httpFilter(o, f+".filters["+itoa(j)+"]", flt, &rule, r.Namespace)
 		}
 		if len(groups) > 1 {
-			b.differ("HTTPRoute %s: rule %d becomes HTTPRoute %s/%s (a spec route holds one rule)", o.Ref(), g[0]+1, r.Namespace, name)
+			b.differ("%s: rule %d becomes HTTPRoute %s/%s (a spec route holds one rule)", o.Ref(), g[0]+1, r.Namespace, name)
 		}
 		if mesh {
 			for i := range rule.Backends {
@@ -389,7 +390,7 @@ func (b *builder) grpcRoute(o *Object, r *gwv1.GRPCRoute) {
 		name := r.Name
 		if len(r.Spec.Rules) > 1 {
 			name = r.Name + "-" + itoa(i+1)
-			b.differ("GRPCRoute %s: rule %d becomes GRPCRoute %s/%s (a spec route holds one rule)", o.Ref(), i+1, r.Namespace, name)
+			b.differ("%s: rule %d becomes GRPCRoute %s/%s (a spec route holds one rule)", o.Ref(), i+1, r.Namespace, name)
 		}
 		f := "spec.rules[" + itoa(i) + "]"
 		var rule schema.Rule

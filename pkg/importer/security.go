@@ -23,7 +23,7 @@ func (b *builder) security() {
 			}
 			continue
 		}
-		b.differ("PeerAuthentication %s: replaced by the mesh-wide one in istio-system (mode %s)", o.Ref(), or(string(b.p.Spec.Security.MTLS), "STRICT"))
+		b.differ("%s: replaced by the mesh-wide one in istio-system (mode %s)", o.Ref(), or(string(b.p.Spec.Security.MTLS), "STRICT"))
 	}
 	for _, o := range b.ofKind("AuthorizationPolicy") {
 		o.used = true
