@@ -41,6 +41,7 @@ fuzz: ## run each fuzz target for FUZZTIME
 
 update-golden: ## rewrite golden files (read the diff before committing)
 	$(GO) test ./pkg/pipeline -run Golden -update
+	$(GO) test ./pkg/importer -run Golden -update
 
 clean: ## remove build outputs
 	rm -rf bin

@@ -73,6 +73,9 @@ func runImport(paths []string, out string, opts importer.Options, strict bool, s
 		return &exitError{ExitInvalid, fmt.Errorf("krm-gen import: %w; nothing written", err)}
 	}
 	res.Compare(objs, rendered)
+	if spec, err = res.SpecYAML(paths); err != nil { // its header counts the report
+		return &exitError{ExitInvalid, fmt.Errorf("krm-gen import: %w; nothing written", err)}
+	}
 	fmt.Fprint(stderr, res.Report())
 	if strict && len(res.Losses) > 0 {
 		return &exitError{ExitInvalid, fmt.Errorf("krm-gen import: --strict: %d thing%s not carried over; nothing written", len(res.Losses), plural(len(res.Losses)))}

@@ -70,6 +70,9 @@ func (b *builder) identity() {
 		root.obj.used = true
 		src := root.a.Spec.Source
 		s.Git = schema.Git{RepoURL: src.RepoURL, Revision: src.TargetRevision, Path: strings.TrimSuffix(src.Path, "/argocd")}
+		if !strings.HasSuffix(src.Path, "/argocd") {
+			b.res.Notes["spec.git.path"] = "krm-gen's root Application reads <path>/argocd (the input's read " + src.Path + "): pick the folder the rendered tree is committed to"
+		}
 		if s.Git.Revision == schema.DefaultRevision {
 			s.Git.Revision = ""
 		}
@@ -90,7 +93,7 @@ func (b *builder) identity() {
 	}
 	if name == "" || name == "root" {
 		name = "platform"
-		b.res.Notes["metadata.name"] = "no root Application or --name: rename before the first render (it prefixes the Argo CD objects)"
+		b.res.Notes["metadata.name"] = "not named by the input (or --name): rename before the first render (it prefixes the Argo CD objects)"
 	}
 	b.p.Metadata.Name = name
 	for _, ap := range apps {

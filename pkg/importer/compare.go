@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
 
@@ -94,6 +96,8 @@ func (r *Result) Compare(objs []*Object, rendered []Rendered) {
 			r.Differences = append(r.Differences, fmt.Sprintf("%s: removed: the routes krm-gen renders need no such grant (a grant only permits cross-namespace references)", o.Ref()))
 		case !ok && derivedKinds[o.Kind] != "":
 			r.Differences = append(r.Differences, fmt.Sprintf("%s: not rendered; krm-gen writes its own %ss", o.Ref(), derivedKinds[o.Kind]))
+		case !ok && known[o.Ref()+"\x00"]:
+			// already reported by the import itself
 		case !ok && o.renamed != "":
 			r.Differences = append(r.Differences, fmt.Sprintf("%s: rendered as %s", o.Ref(), o.renamed))
 		case !ok:
@@ -185,6 +189,22 @@ func diffValue(o *Object, path string, in, out any, losses *[]Finding, added *[]
 			*added = append(*added, fmt.Sprintf("%s[%d]", path, i))
 		}
 	case nil:
+	case string:
+		if outStr, ok := out.(string); ok && iv != outStr && strings.Contains(iv, "\n") {
+			// A document in a string (a parametersRef patch): compare its fields.
+			var pi, po any
+			if yaml.Unmarshal([]byte(iv), &pi) == nil && yaml.Unmarshal([]byte(outStr), &po) == nil {
+				if _, isMap := pi.(map[string]any); isMap {
+					diffValue(o, path, pi, po, losses, added)
+					return
+				}
+			}
+		}
+		if out == nil {
+			lose(fmt.Sprintf("%s: not rendered", short(in)))
+		} else if in != out {
+			lose(fmt.Sprintf("%s, rendered %s", short(in), short(out)))
+		}
 	default:
 		switch {
 		case out == nil:

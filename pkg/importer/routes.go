@@ -108,7 +108,7 @@ func isRedirect(r gwv1.HTTPRouteRule) bool {
 }
 
 func (b *builder) httpRoute(o *Object, r *gwv1.HTTPRoute) {
-	if len(r.Spec.Rules) == 1 && isRedirect(r.Spec.Rules[0]) && b.p.Spec.Gateway.HTTP != nil {
+	if len(r.Spec.Rules) == 1 && isRedirect(r.Spec.Rules[0]) && b.p.Spec.Gateway.HTTP != nil && b.p.Spec.Gateway.HTTPS != nil {
 		b.p.Spec.Gateway.HTTP.RedirectToHTTPS = true
 		if r.Name != "https-redirect" || r.Namespace != b.p.Spec.Gateway.Namespace {
 			o.renamed = "HTTPRoute " + b.p.Spec.Gateway.Namespace + "/https-redirect"
@@ -272,9 +272,6 @@ func (b *builder) httpMatch(o *Object, f string, m gwv1.HTTPRouteMatch) schema.R
 			case gwv1.PathMatchRegularExpression:
 				b.lose(o, f+".path", "regular expression %q: only prefix and exact paths; import keeps it as a prefix", out.Path)
 			}
-		}
-		if out.Path == "/" && out.Match == "" {
-			out.Path = ""
 		}
 	}
 	for _, h := range m.Headers {
