@@ -63,14 +63,20 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 		b.lose(o, "spec.template.spec.initContainers", "init containers are not rendered")
 	}
 	c := pod.Containers[0]
+	svc, svcObj := b.serviceFor(d)
 	a := schema.App{Name: d.Name, Namespace: d.Namespace}
+	if svc != nil && svc.Name != d.Name {
+		// krm-gen names an inline app's Service after the app: the app takes the
+		// Service's name, so its callers and routes keep reaching it.
+		a.Name = svc.Name
+		o.renamed = "Deployment " + d.Namespace + "/" + svc.Name + " (named after its Service)"
+	}
 	a.NodePool = b.pools.pool(pod.NodeSelector, pod.Tolerations)
 	w := &a.Workload
 	w.Image, w.Command, w.Args = c.Image, c.Command, c.Args
 	if d.Spec.Replicas != nil && *d.Spec.Replicas != 1 {
 		w.Replicas = *d.Spec.Replicas
 	}
-	svc, svcObj := b.serviceFor(d)
 	for _, p := range c.Ports {
 		name := p.Name
 		if name == "" {
@@ -114,9 +120,6 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 	if svcObj != nil {
 		svcObj.used = true
 		b.inlineSvc[d.Namespace+"/"+svc.Name] = a.Name
-		if svc.Name != d.Name {
-			svcObj.renamed = "Service " + d.Namespace + "/" + d.Name + " (an inline app's Service is named after it; its routes follow)"
-		}
 		if len(svc.Spec.Ports) > 0 && svc.Spec.Ports[0].Port != port {
 			b.lose(svcObj, "spec.ports[0].port", "port %d: an inline app's Service listens on its container ports (%d)", svc.Spec.Ports[0].Port, port)
 		}
@@ -143,30 +146,93 @@ func firstPort(a schema.App) int32 {
 	return 0
 }
 
-// serviceFor is the Service selecting the Deployment's pods (the one named after it first).
+// serviceFor is the Service an inline app keeps for the Deployment: among the
+// Services selecting its pods and no other Deployment's, the one routes reach, else
+// the shortest name (Bookinfo's details over details-v1).
 func (b *builder) serviceFor(d *appsv1.Deployment) (*corev1.Service, *Object) {
-	labels := d.Spec.Template.Labels
-	var best *Object
-	var bestSvc *corev1.Service
+	type cand struct {
+		o *Object
+		s *corev1.Service
+	}
+	var cands []cand
 	for _, o := range b.ofKind("Service") {
 		if o.Namespace != d.Namespace {
 			continue
 		}
 		var s corev1.Service
-		if o.decodeInto(&s) != nil || len(s.Spec.Selector) == 0 {
+		if o.decodeInto(&s) != nil || len(s.Spec.Selector) == 0 || !selects(s.Spec.Selector, d.Spec.Template.Labels) {
 			continue
 		}
-		match := true
-		for k, v := range s.Spec.Selector {
-			if labels[k] != v {
-				match = false
+		exclusive := true
+		for _, other := range b.ofKind("Deployment") {
+			if other.Namespace == d.Namespace && other.Name != d.Name && selects(s.Spec.Selector, podLabels(other)) {
+				exclusive = false
 			}
 		}
-		if match && (best == nil || s.Name == d.Name) {
-			best, bestSvc = o, &s
+		if exclusive {
+			cands = append(cands, cand{o, &s})
 		}
 	}
-	return bestSvc, best
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	refs := b.routedServices()
+	best := cands[0]
+	score := func(c cand) int {
+		if refs[c.o.Namespace+"/"+c.o.Name] {
+			return 0
+		}
+		return 1
+	}
+	for _, c := range cands[1:] {
+		if sc, sb := score(c), score(best); sc < sb || (sc == sb && len(c.o.Name) < len(best.o.Name)) {
+			best = c
+		}
+	}
+	return best.s, best.o
+}
+
+func selects(sel, labels map[string]string) bool {
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func podLabels(o *Object) map[string]string {
+	out := map[string]string{}
+	if m, ok := lookup(o.Raw, "spec", "template", "metadata", "labels").(map[string]any); ok {
+		for k, v := range m {
+			out[k] = str(v)
+		}
+	}
+	return out
+}
+
+// routedServices are the Services (namespace/name) routes reach or attach to.
+func (b *builder) routedServices() map[string]bool {
+	out := map[string]bool{}
+	for _, o := range b.ofKind("HTTPRoute", "GRPCRoute") {
+		ps, _ := lookup(o.Raw, "spec", "parentRefs").([]any)
+		for _, p := range ps {
+			if pm, _ := p.(map[string]any); str(pm["kind"]) == "Service" {
+				out[or(str(pm["namespace"]), o.Namespace)+"/"+str(pm["name"])] = true
+			}
+		}
+		rules, _ := lookup(o.Raw, "spec", "rules").([]any)
+		for _, r := range rules {
+			rm, _ := r.(map[string]any)
+			br, _ := rm["backendRefs"].([]any)
+			for _, x := range br {
+				if xm, _ := x.(map[string]any); or(str(xm["kind"]), "Service") == "Service" {
+					out[or(str(xm["namespace"]), o.Namespace)+"/"+str(xm["name"])] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // protocolOf reads a port's protocol from the Service's appProtocol.

@@ -376,3 +376,23 @@ func quantities(l corev1.ResourceList) map[string]string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// gatewayOutOfApps moves a gateway that shares a namespace with apps (Bookinfo's
+// style) to its own: gateway pods are outside the mesh, their namespace unpoliced.
+func (b *builder) gatewayOutOfApps() {
+	g := &b.p.Spec.Gateway
+	shared := false
+	for _, a := range b.p.Spec.Apps {
+		shared = shared || a.Namespace == g.Namespace
+	}
+	if !shared {
+		return
+	}
+	ns := schema.DefaultGatewayNamespace
+	ingress, _ := b.gatewayObjects()
+	o := ingress[0]
+	o.renamed = "Gateway " + ns + "/" + g.Name
+	b.differ("%s: moved to namespace %s: its pods are outside the mesh, so krm-gen keeps them out of the apps' namespaces (routes in %s get a ReferenceGrant where they cross namespaces)", o.Ref(), ns, g.Namespace)
+	g.Namespace = ns
+	b.res.Notes["spec.gateway.namespace"] = "moved out of the apps' namespace " + o.Namespace
+}

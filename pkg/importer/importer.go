@@ -124,6 +124,12 @@ func newBuilder(objs []*Object, opts Options) *builder {
 				continue
 			}
 			o.Namespace = opts.Namespace
+			md, ok := o.Raw["metadata"].(map[string]any)
+			if !ok {
+				md = map[string]any{}
+				o.Raw["metadata"] = md
+			}
+			md["namespace"] = opts.Namespace
 		}
 		key := o.Kind + "/" + o.Namespace + "/" + o.Name
 		if prev, ok := b.byKey[key]; ok {
@@ -176,6 +182,7 @@ func (b *builder) build() {
 	b.waypoints()
 	b.inlineApps()
 	b.externalApps()
+	b.gatewayOutOfApps()
 	b.health()
 	b.routes()
 	b.security()
