@@ -104,6 +104,12 @@ func (r *Result) Compare(objs []*Object, rendered []Rendered) {
 			r.Differences = append(r.Differences, fmt.Sprintf("%s: rendered as %s", o.Ref(), o.renamed))
 		case !ok:
 			r.Losses = append(r.Losses, Finding{File: o.File, Line: o.Line, Object: o.Ref(), Message: "not rendered under this name (see the differences)"})
+		case o.Kind == "Application":
+			for _, f := range [][]string{{"spec", "destination", "server"}, {"spec", "source", "repoURL"}, {"spec", "source", "targetRevision"}} {
+				if in, out := str(lookup(o.Raw, f...)), str(lookup(x.Raw, f...)); in != out {
+					r.Differences = append(r.Differences, fmt.Sprintf("%s: %s changes from %q to %q", o.Ref(), strings.Join(f, "."), in, out))
+				}
+			}
 		case ContentKinds[o.Kind]:
 			var added []string
 			var losses []Finding

@@ -89,6 +89,10 @@ func ReadPaths(paths []string, stdin io.Reader) ([]*Object, []Problem) {
 	var probs []Problem
 	for _, p := range paths {
 		if p == "-" {
+			if stdin == nil {
+				probs = append(probs, Problem{File: "<stdin>", Message: "no standard input"})
+				continue
+			}
 			data, err := io.ReadAll(io.LimitReader(stdin, maxInputBytes+1))
 			if err != nil {
 				probs = append(probs, Problem{File: "<stdin>", Message: "reading: " + err.Error()})
