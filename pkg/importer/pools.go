@@ -25,18 +25,23 @@ type poolSet struct{ pools []*pool }
 var dnsLabel = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$`)
 
 // pool returns the name of the pool with these labels and the taints the tolerations
-// tolerate, adding it when new; "" for no nodeSelector. Tolerations with operator
-// Exists tolerate anything and say nothing about a pool: they are ignored.
+// tolerate, adding it when new; "" for no nodeSelector. A toleration without a key
+// tolerates anything and says nothing about a pool (ignored); one with a key and
+// operator Exists tolerates a taint without a value.
 func (s *poolSet) pool(sel map[string]string, tols []corev1.Toleration) string {
 	if len(sel) == 0 {
 		return ""
 	}
 	var taints []schema.Taint
 	for _, t := range tols {
-		if t.Operator == corev1.TolerationOpExists || t.Key == "" {
+		if t.Key == "" {
 			continue
 		}
-		taints = append(taints, schema.Taint{Key: t.Key, Value: t.Value, Effect: schema.TaintEffect(t.Effect)})
+		value := t.Value
+		if t.Operator == corev1.TolerationOpExists {
+			value = ""
+		}
+		taints = append(taints, schema.Taint{Key: t.Key, Value: value, Effect: schema.TaintEffect(t.Effect)})
 	}
 	for _, p := range s.pools {
 		if maps.Equal(p.labels, sel) {

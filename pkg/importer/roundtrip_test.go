@@ -3,6 +3,7 @@ package importer_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -12,8 +13,9 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/importer"
 )
 
-// renderedTrees are the trees under out/: each folder with bootstrap/root-app.yaml
-// (out/<blueprint>, or out/<blueprint>/<env> with environments).
+// renderedTrees are the rendered trees of the repository: each folder with
+// bootstrap/root-app.yaml under out/ (out/<blueprint>, or out/<blueprint>/<env> with
+// environments) and the golden trees testdata/golden/<case>/expected.
 func renderedTrees(t *testing.T) []string {
 	t.Helper()
 	roots, err := filepath.Glob("../../out/*/bootstrap/root-app.yaml")
@@ -21,8 +23,10 @@ func renderedTrees(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	envs, _ := filepath.Glob("../../out/*/*/bootstrap/root-app.yaml")
+	golden, _ := filepath.Glob("../../testdata/golden/*/expected/bootstrap/root-app.yaml")
+	goldenEnvs, _ := filepath.Glob("../../testdata/golden/*/expected/*/bootstrap/root-app.yaml")
 	var out []string
-	for _, r := range append(roots, envs...) {
+	for _, r := range slices.Concat(roots, envs, golden, goldenEnvs) {
 		out = append(out, filepath.Dir(filepath.Dir(r)))
 	}
 	sort.Strings(out)
