@@ -66,16 +66,6 @@ func (s *poolSet) pool(sel map[string]string, tols []corev1.Toleration) string {
 	return name
 }
 
-// byName returns the pool called name.
-func (s *poolSet) byName(name string) *pool {
-	for _, p := range s.pools {
-		if p.name == name {
-			return p
-		}
-	}
-	return nil
-}
-
 // spec is the pools as the spec's nodePools.
 func (s *poolSet) spec() map[string]schema.NodePool {
 	if len(s.pools) == 0 {
