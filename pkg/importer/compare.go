@@ -187,6 +187,26 @@ func diffValue(o *Object, path string, in, out any, losses *[]Finding, added *[]
 			lose("not rendered")
 			return
 		}
+		inIdx, okIn := byName(iv)
+		outIdx, okOut := byName(ov)
+		if okIn && okOut && overlap(inIdx, outIdx) {
+			// Lists of named items (containers, env, ports, volumes): by name.
+			for i, item := range iv {
+				name := str(item.(map[string]any)["name"])
+				if j, found := outIdx[name]; found {
+					diffValue(o, fmt.Sprintf("%s[%d]", path, i), item, ov[j], losses, added)
+				} else {
+					*losses = append(*losses, Finding{File: o.File, Line: lineOf(o, fmt.Sprintf("%s[%d]", path, i)), Object: o.Ref(), Field: fmt.Sprintf("%s[%d]", path, i), Message: fmt.Sprintf("%s: not rendered", name)})
+				}
+			}
+			for _, name := range slices.Sorted(maps.Keys(outIdx)) {
+				if _, found := inIdx[name]; !found {
+					j := outIdx[name]
+					*added = append(*added, fmt.Sprintf("%s[%d]", path, j))
+				}
+			}
+			return
+		}
 		if len(ov) != len(iv) {
 			lose(fmt.Sprintf("%d items, rendered %d", len(iv), len(ov)))
 		}
@@ -254,6 +274,35 @@ func Prune(v any) bool {
 	case []any:
 		for _, e := range t {
 			Prune(e)
+		}
+	}
+	return false
+}
+
+// byName indexes a list whose items are objects with distinct names; ok is false
+// for any other list.
+func byName(l []any) (map[string]int, bool) {
+	out := map[string]int{}
+	for i, item := range l {
+		m, isMap := item.(map[string]any)
+		name, isStr := m["name"].(string)
+		if !isMap || !isStr {
+			return nil, false
+		}
+		if _, dup := out[name]; dup {
+			return nil, false
+		}
+		out[name] = i
+	}
+	return out, true
+}
+
+// overlap says whether two name indexes share a name (else lists are compared by
+// position: a renamed single container is the same container).
+func overlap(a, b map[string]int) bool {
+	for k := range a {
+		if _, ok := b[k]; ok {
+			return true
 		}
 	}
 	return false

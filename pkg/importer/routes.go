@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"reflect"
 
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -122,6 +123,9 @@ func (b *builder) httpRoute(o *Object, r *gwv1.HTTPRoute) {
 		hosts[i] = string(h)
 	}
 	groups := mergeRules(r.Spec.Rules)
+	if len(groups) > 1 {
+		o.renamed = fmt.Sprintf("HTTPRoutes %s/%s-1 to -%d, one per rule", r.Namespace, r.Name, len(groups))
+	}
 	for gi, g := range groups {
 		name := r.Name
 		if len(groups) > 1 {
@@ -387,6 +391,7 @@ func (b *builder) grpcRoute(o *Object, r *gwv1.GRPCRoute) {
 		name := r.Name
 		if len(r.Spec.Rules) > 1 {
 			name = r.Name + "-" + itoa(i+1)
+			o.renamed = fmt.Sprintf("GRPCRoutes %s/%s-1 to -%d, one per rule", r.Namespace, r.Name, len(r.Spec.Rules))
 			b.differ("%s: rule %d becomes GRPCRoute %s/%s (a spec route holds one rule)", o.Ref(), i+1, r.Namespace, name)
 		}
 		f := "spec.rules[" + itoa(i) + "]"
