@@ -65,7 +65,7 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 	c := pod.Containers[0]
 	svc, svcObj := b.serviceFor(d)
 	a := schema.App{Name: d.Name, Namespace: d.Namespace}
-	if svc != nil && svc.Name != d.Name {
+	if svc != nil && svc.Name != d.Name && !b.appNamed(svc.Name) {
 		// krm-gen names an inline app's Service after the app: the app takes the
 		// Service's name, so its callers and routes keep reaching it.
 		a.Name = svc.Name
@@ -134,6 +134,16 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 		b.differ("%s: runs as ServiceAccount %s (its own, no token mounted) instead of %s", o.Ref(), d.Name, pod.ServiceAccountName)
 	}
 	b.p.Spec.Apps = append(b.p.Spec.Apps, a)
+}
+
+// appNamed says whether an app of that name was imported already.
+func (b *builder) appNamed(name string) bool {
+	for _, a := range b.p.Spec.Apps {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func firstPort(a schema.App) int32 {
