@@ -90,6 +90,8 @@ func (r *Result) Compare(objs []*Object, rendered []Rendered) {
 		inputKeys[k] = true
 		x, ok := byKey[k]
 		switch {
+		case o.Kind == KindTerraformVariables:
+			// not a Kubernetes object: its fields went into the spec
 		case !ok && !o.used && o.Kind == "Service":
 			r.Losses = append(r.Losses, Finding{File: o.File, Line: o.Line, Object: o.Ref(), Message: "not carried over: the spec gives each inline app one Service, named after it; this one is no app's own (it selects several Deployments, or none in the input)"})
 		case !ok && !o.used:

@@ -87,7 +87,7 @@ func sortFindings(fs []Finding) {
 // clusterScoped are the kinds without a namespace the importer knows.
 var clusterScoped = map[string]bool{
 	"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true, "CustomResourceDefinition": true,
-	"ClusterIssuer": true, "GatewayClass": true, "ValidatingWebhookConfiguration": true,
+	"ClusterIssuer": true, KindTerraformVariables: true, "GatewayClass": true, "ValidatingWebhookConfiguration": true,
 	"MutatingWebhookConfiguration": true, "ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
 	"PriorityClass": true, "StorageClass": true, "PersistentVolume": true, "Node": true,
 }
@@ -186,6 +186,6 @@ func (b *builder) build() {
 	b.health()
 	b.routes()
 	b.security()
-	b.p.Spec.NodePools = b.pools.spec()
+	b.p.Spec.NodePools = b.terraform(b.pools.spec())
 	b.network()
 }

@@ -113,7 +113,11 @@ func ReadPaths(paths []string, stdin io.Reader) ([]*Object, []Problem) {
 				probs = append(probs, Problem{File: f, Message: "reading: " + errors.Unwrap(err).Error()})
 				continue
 			}
-			o, pr := Parse(data, f)
+			parse := Parse
+			if isTFVars(f) {
+				parse = parseTFVars
+			}
+			o, pr := parse(data, f)
 			objs, probs = append(objs, o...), append(probs, pr...)
 		}
 	}
@@ -143,6 +147,10 @@ func manifestFiles(p string) ([]string, error) {
 		switch strings.ToLower(filepath.Ext(f)) {
 		case ".yaml", ".yml":
 			out = append(out, f)
+		case ".json":
+			if isTFVars(f) {
+				out = append(out, f)
+			}
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 
 	"github.com/krm-gen/krm-gen/pkg/importer"
+	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
 
 // renderedTrees are the rendered trees of the repository: each folder with
@@ -36,10 +38,11 @@ func renderedTrees(t *testing.T) []string {
 	return out
 }
 
-// TestRoundTrip imports every tree of out/ and renders the spec: the same objects
+// TestRoundTrip imports every rendered tree and renders the spec: the same objects
 // (kind, namespace, name) come out, with the same content for the kinds the spec
-// describes (Gateway, routes, Deployments, Services, ConfigMaps, Namespaces); the
-// Argo CD and policy objects krm-gen derives are compared by name.
+// describes (Gateway, routes, Deployments, Services, ConfigMaps, Namespaces), no
+// loss is reported, and (stronger than the Argo CD and policy objects by name)
+// every file of the tree is rendered byte for byte, Terraform variables included.
 func TestRoundTrip(t *testing.T) {
 	for _, tree := range renderedTrees(t) {
 		name := strings.TrimPrefix(filepath.ToSlash(tree), "../../")
@@ -62,7 +65,9 @@ func TestRoundTrip(t *testing.T) {
 			}
 			want := map[string]*importer.Object{}
 			for _, o := range objs {
-				want[importer.Key(o.Kind, o.Namespace, o.Name)] = o
+				if o.Kind != importer.KindTerraformVariables {
+					want[importer.Key(o.Kind, o.Namespace, o.Name)] = o
+				}
 			}
 			got := map[string]importer.Rendered{}
 			for _, r := range rendered {
@@ -89,6 +94,7 @@ func TestRoundTrip(t *testing.T) {
 			for _, l := range res.Losses {
 				t.Errorf("loss on a krm-gen tree: %s", l)
 			}
+			sameFiles(t, tree, spec)
 			if t.Failed() {
 				t.Logf("spec:\n%s\nreport:\n%s", spec, res.Report())
 			}
@@ -103,4 +109,43 @@ func js(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b) + "\n"
+}
+
+// sameFiles checks that the imported spec renders the tree byte for byte (the
+// manifest of generated files aside).
+func sameFiles(t *testing.T, tree string, spec []byte) {
+	t.Helper()
+	res := pipeline.Load(spec, "platform.yaml")
+	outs, err := pipeline.Render(res.Trees)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := pipeline.Files(outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk := 0
+	err = filepath.WalkDir(tree, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == ".krm-gen.manifest" {
+			return err
+		}
+		rel, _ := filepath.Rel(tree, p)
+		want, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		onDisk++
+		if got, ok := files[filepath.ToSlash(rel)]; !ok {
+			t.Errorf("%s: not rendered from the imported spec", rel)
+		} else if string(got) != string(want) {
+			t.Errorf("%s differs:\n%s", rel, udiff.Unified("tree", "rendered", string(want), string(got)))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != onDisk {
+		t.Errorf("the imported spec renders %d files, the tree has %d", len(files), onDisk)
+	}
 }
