@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -23,6 +24,7 @@ var ContentKinds = map[string]bool{
 
 // Rendered is one object the spec renders, as JSON values.
 type Rendered struct {
+	Dir                   string // the environment's folder, "" without environments
 	Kind, Namespace, Name string
 	Raw                   map[string]any
 }
@@ -58,7 +60,7 @@ func RenderSpec(spec []byte, file string) ([]Rendered, error) {
 			}
 			delete(m, "status")
 			Prune(m)
-			out = append(out, Rendered{Kind: str(m["kind"]), Namespace: str(lookup(m, "metadata", "namespace")), Name: str(lookup(m, "metadata", "name")), Raw: m})
+			out = append(out, Rendered{Dir: o.Dir, Kind: str(m["kind"]), Namespace: str(lookup(m, "metadata", "namespace")), Name: str(lookup(m, "metadata", "name")), Raw: m})
 		}
 	}
 	return out, nil
@@ -76,6 +78,30 @@ var derivedKinds = map[string]string{
 // rendered as they were are losses; rendered objects and fields the input lacks are
 // differences. The result's Losses and Differences grow.
 func (r *Result) Compare(objs []*Object, rendered []Rendered) {
+	if len(r.envDirs) == 0 {
+		r.compare(objs, rendered)
+		return
+	}
+	for env, dir := range r.envDirs { // each environment against its own tree
+		var in []*Object
+		var out []Rendered
+		for _, o := range objs {
+			if strings.HasPrefix(o.File, dir+string(filepath.Separator)) {
+				in = append(in, o)
+			}
+		}
+		for _, x := range rendered {
+			if x.Dir == env {
+				out = append(out, x)
+			}
+		}
+		r.compare(in, out)
+	}
+	sortFindings(r.Losses)
+}
+
+// compare is Compare for one tree.
+func (r *Result) compare(objs []*Object, rendered []Rendered) {
 	byKey := map[string]Rendered{}
 	for _, x := range rendered {
 		byKey[Key(x.Kind, x.Namespace, x.Name)] = x

@@ -57,11 +57,15 @@ type Result struct {
 	Differences []string
 	// Problems are input errors: no spec could be built.
 	Problems []Problem
+	envDirs  map[string]string // environment -> its tree in the input
 }
 
 // Import builds the Platform spec for objs. It never panics on any input; errors are
 // returned as Problems with the file and line they are at.
 func Import(objs []*Object, opts Options) *Result {
+	if trees := envTrees(objs); trees != nil {
+		return importEnvironments(trees, opts)
+	}
 	b := newBuilder(objs, opts)
 	if len(b.res.Problems) > 0 {
 		return b.res

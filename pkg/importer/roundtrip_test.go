@@ -149,3 +149,48 @@ func sameFiles(t *testing.T, tree string, spec []byte) {
 		t.Errorf("the imported spec renders %d files, the tree has %d", len(files), onDisk)
 	}
 }
+
+// TestRoundTripEnvironments imports folders holding one tree per environment
+// (out/<blueprint> with out/<blueprint>/<env>/bootstrap) into one spec with
+// environments, which renders every environment's files byte for byte.
+func TestRoundTripEnvironments(t *testing.T) {
+	parents, _ := filepath.Glob("../../out/*/*/bootstrap/root-app.yaml")
+	seen := map[string]bool{}
+	for _, r := range parents {
+		tree := filepath.Dir(filepath.Dir(filepath.Dir(r)))
+		if seen[tree] {
+			continue
+		}
+		seen[tree] = true
+		name := strings.TrimPrefix(filepath.ToSlash(tree), "../../")
+		t.Run(name, func(t *testing.T) {
+			objs, probs := importer.ReadPaths([]string{tree}, nil)
+			if len(probs) > 0 {
+				t.Fatalf("reading: %v", probs)
+			}
+			res := importer.Import(objs, importer.Options{})
+			if len(res.Problems) > 0 {
+				t.Fatalf("import: %v", res.Problems)
+			}
+			if len(res.Platform.Spec.Environments) < 2 {
+				t.Fatalf("environments %v, want one per tree", res.Platform.Spec.Environments)
+			}
+			spec, err := res.SpecYAML([]string{name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rendered, err := importer.RenderSpec(spec, "platform.yaml")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, spec)
+			}
+			res.Compare(objs, rendered)
+			for _, l := range res.Losses {
+				t.Errorf("loss on a krm-gen tree: %s", l)
+			}
+			sameFiles(t, tree, spec)
+		})
+	}
+	if len(seen) == 0 {
+		t.Skip("no tree with environments under out/")
+	}
+}
