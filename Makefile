@@ -39,10 +39,12 @@ unit: ## Go tests of the main module (fuzz seed corpora included)
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./pkg/pipeline -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/manifest -run '^$$' -fuzz '^FuzzWrite$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/importer -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME)
 
 update-golden: ## rewrite golden files (read the diff before committing)
 	$(GO) test ./pkg/pipeline -run Golden -update
 	$(GO) test ./pkg/cli -run ExplainGolden -update
+	$(GO) test ./pkg/importer -run Golden -update
 
 clean: ## remove build outputs
 	rm -rf bin

@@ -72,7 +72,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{ExitUsage, err} })
-	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), explainCmd(stdout, stderr), planCmd(stdout, stderr), schemaCmd(stdout))
+	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), explainCmd(stdout, stderr), planCmd(stdout, stderr), importCmd(stdin, stdout, stderr), schemaCmd(stdout))
 
 	err := root.Execute()
 	if err == nil {
