@@ -70,7 +70,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{ExitUsage, err} })
-	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), schemaCmd(stdout))
+	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), schemaCmd(stdout), initCmd(stderr))
 
 	err := root.Execute()
 	if err == nil {
