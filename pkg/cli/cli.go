@@ -56,7 +56,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := krmfn.Execute(stdin, stdout); err != nil {
+			if err := krmfn.Run(stdin, stdout, stderr); err != nil {
 				return &exitError{ExitInvalid, err}
 			}
 			return nil
@@ -89,7 +89,6 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "krm-gen: %v\nRun 'krm-gen --help' for usage.\n", err)
 	return ExitUsage
 }
-
 
 type specFlags struct{ file, out string }
 

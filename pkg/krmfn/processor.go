@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -26,11 +27,16 @@ const LineTag = "line"
 const EnvironmentAnnotation = "krm-gen.dev/environment"
 
 // Processor renders the functionConfig Platform into the ResourceList.
-type Processor struct{}
+type Processor struct {
+	// Dir is the folder problems are located in: kustomize runs an exec function in
+	// the kustomization's folder, and a generator file there holding the same spec
+	// gives problems its file name and lines. "" is the working directory.
+	Dir string
+}
 
 // Process implements framework.ResourceListProcessor. It returns the results as the
 // error when any is an error, so the function exits non-zero.
-func (Processor) Process(rl *framework.ResourceList) error {
+func (p Processor) Process(rl *framework.ResourceList) error {
 	if rl.FunctionConfig == nil || rl.FunctionConfig.IsNilOrEmpty() {
 		rl.Results = append(rl.Results, &framework.Result{
 			Severity: framework.Error,
@@ -40,10 +46,39 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	}
 	file := specFile(rl.FunctionConfig)
 	res := pipeline.LoadNode(rl.FunctionConfig.YNode(), file)
-	for _, d := range res.Diagnostics {
+	env := rl.FunctionConfig.GetAnnotations()[EnvironmentAnnotation]
+	noEnv := res.Valid() && env == "" && len(res.Trees) > 1
+	diags, line := res.Diagnostics, 0
+	if (len(diags) > 0 || noEnv) && file == "functionConfig" {
+		dir := p.Dir
+		if dir == "" {
+			dir = "."
+		}
+		if src, ok := specSource(dir, res); ok {
+			file, diags, line = src.file, src.diags, src.pos.Line("metadata.annotations")
+		}
+	}
+	for _, d := range diags {
 		rl.Results = append(rl.Results, result(d))
 	}
 	if !res.Valid() {
+		return rl.Results
+	}
+	if noEnv {
+		envs := make([]string, len(res.Trees))
+		for i, t := range res.Trees {
+			envs[i] = t.Dir
+		}
+		r := &framework.Result{
+			Severity: framework.Error, File: &framework.File{Path: file},
+			Field: &framework.Field{Path: "metadata.annotations[" + EnvironmentAnnotation + "]"},
+			Message: fmt.Sprintf("required: the spec has environments (%s) and one kustomize build holds one (their names repeat): set the annotation %s: <environment> on the spec (krm-gen render writes every environment)",
+				strings.Join(envs, ", "), EnvironmentAnnotation),
+		}
+		if line > 0 {
+			r.Tags = map[string]string{LineTag: strconv.Itoa(line)}
+		}
+		rl.Results = append(rl.Results, r)
 		return rl.Results
 	}
 	outputs, err := pipeline.Render(res.Trees)
@@ -51,7 +86,7 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error(), File: &framework.File{Path: file}})
 		return rl.Results
 	}
-	if env := rl.FunctionConfig.GetAnnotations()[EnvironmentAnnotation]; env != "" {
+	if env != "" {
 		var picked []pipeline.Output
 		for _, o := range outputs {
 			if o.Dir == env {
