@@ -14,6 +14,7 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/krmfn"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 	"github.com/krm-gen/krm-gen/pkg/schema"
+	"github.com/krm-gen/krm-gen/pkg/specdoc"
 	"github.com/krm-gen/krm-gen/pkg/writer"
 )
 
@@ -201,17 +202,25 @@ func verifyCmd(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func schemaCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var markdown bool
+	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Print the JSON Schema of the Platform spec",
+		Short: "Print the JSON Schema of the Platform spec (--markdown: the spec reference, docs/spec.md)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			b, err := schema.JSONSchema()
 			if err != nil {
 				return &exitError{ExitInvalid, err}
 			}
+			if markdown {
+				if b, err = specdoc.Markdown(b); err != nil {
+					return &exitError{ExitInvalid, err}
+				}
+			}
 			_, err = stdout.Write(b)
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the spec reference in Markdown instead")
+	return cmd
 }
