@@ -7,7 +7,7 @@ SPEC_DOC   := docs/spec.md
 GO         ?= go
 FUZZTIME   ?= 30s
 
-.PHONY: all build render verify test unit lint fuzz update-golden clean help
+.PHONY: all build render verify test unit lint fuzz update-golden docs-check clean help
 all: test
 
 help: ## list every target, with its description (`target: ## ...` or a `## target: ...` line above it)
@@ -46,6 +46,9 @@ fuzz: ## run each fuzz target for FUZZTIME
 
 update-golden: ## rewrite golden files (read the diff before committing)
 	$(GO) test ./pkg/pipeline -run Golden -update
+
+docs-check: ## render every Mermaid diagram of out/**/README.md with the Mermaid CLI (installs it and chromium outside the repo)
+	hack/docs-check.sh
 
 clean: ## remove build outputs
 	rm -rf bin
