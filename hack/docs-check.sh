@@ -27,28 +27,35 @@ png="$cache/png"
 rm -rf "$png"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0 failed=0
+n=0 failed=0 i=0
 while IFS= read -r readme; do
-	tree=$(dirname "$readme")
-	dest="$png/$tree"
-	mkdir -p "$dest"
+	i=$((i + 1))
+	dest="$png/$(dirname "$readme")"
+	blocks="$work/$i"
+	mkdir -p "$dest" "$blocks"
 	# One .mmd file per ```mermaid block.
-	awk -v dir="$work" -v base="$(echo "$tree" | tr / _)" '
-		/^```mermaid$/ { i++; f = sprintf("%s/%s-%d.mmd", dir, base, i); inblock = 1; next }
+	awk -v dir="$blocks" '
+		/^```mermaid$/ { k++; f = sprintf("%s/diagram-%d.mmd", dir, k); inblock = 1; next }
 		/^```$/ && inblock { inblock = 0; close(f); next }
 		inblock { print > f }
 	' "$readme"
-	for mmd in "$work/$(echo "$tree" | tr / _)"-*.mmd; do
-		[ -e "$mmd" ] || { echo "docs-check: $readme has no mermaid diagram" >&2; failed=1; continue; }
+	found=0
+	for mmd in "$blocks"/diagram-*.mmd; do
+		[ -e "$mmd" ] || continue
+		found=1
 		n=$((n + 1))
-		out="$dest/$(basename "${mmd%.mmd}" | sed 's/.*-\([0-9]*\)$/diagram-\1/').png"
+		out="$dest/$(basename "${mmd%.mmd}").png"
 		if ! "$cache/node_modules/.bin/mmdc" --quiet -p "$cache/puppeteer.json" -i "$mmd" -o "$out" -b white >"$work/log" 2>&1 || [ ! -s "$out" ]; then
-			echo "docs-check: $readme: diagram $(basename "$mmd") does not render:" >&2
+			echo "docs-check: $readme: $(basename "$mmd" .mmd) does not render:" >&2
 			cat "$work/log" >&2
 			failed=1
 		fi
 	done
-done < <(find out testdata -name README.md -path '*out/*' -o -name README.md -path 'testdata/*/expected/*' | sort)
+	if [ "$found" -eq 0 ]; then
+		echo "docs-check: $readme has no mermaid diagram" >&2
+		failed=1
+	fi
+done < <(find out testdata \( -path '*out/*' -o -path 'testdata/*/expected/*' \) -name README.md | sort)
 if [ "$failed" -ne 0 ]; then
 	echo "docs-check: FAILED" >&2
 	exit 1

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
 
@@ -44,7 +45,7 @@ It refuses to overwrite any file, and runs 'go mod tidy' in DIR (unless --no-tid
 					o.Version = v
 				}
 			}
-			o.GoVersion = strings.TrimPrefix(runtime.Version(), "go")
+			o.GoVersion = goDirective(runtime.Version())
 			var err error
 			if o.Schema, err = schema.JSONSchema(); err != nil {
 				return &exitError{ExitInvalid, err}
@@ -76,6 +77,17 @@ It refuses to overwrite any file, and runs 'go mod tidy' in DIR (unless --no-tid
 	cmd.Flags().StringVar(&o.Replace, "replace", "", "path of a krm-gen checkout go.mod uses instead (development builds)")
 	cmd.Flags().BoolVar(&noTidy, "no-tidy", false, "do not run 'go mod tidy'")
 	return cmd
+}
+
+var releaseVersion = regexp.MustCompile(`^go(1\.\d+(\.\d+)?)$`)
+
+// goDirective is the go line of the scaffolded go.mod: the Go release krm-gen was built
+// with, or the oldest krm-gen supports for a development toolchain.
+func goDirective(runtimeVersion string) string {
+	if m := releaseVersion.FindStringSubmatch(runtimeVersion); m != nil {
+		return m[1]
+	}
+	return "1.26.8"
 }
 
 func absDir(dir string) string {

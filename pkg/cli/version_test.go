@@ -28,3 +28,13 @@ func TestVersionOf(t *testing.T) {
 		})
 	}
 }
+
+func TestGoDirective(t *testing.T) {
+	for in, want := range map[string]string{
+		"go1.26.8": "1.26.8", "go1.27": "1.27", "devel go1.27-abcdef": "1.26.8", "go1.27rc1": "1.26.8",
+	} {
+		if got := goDirective(in); got != want {
+			t.Errorf("goDirective(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
