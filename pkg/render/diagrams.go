@@ -186,7 +186,7 @@ func trafficDiagram(m *model.Model) []string {
 			case model.KindService:
 				from := svc(p.Namespace, p.Name, p.Port)
 				if wp, ok := waypointOf[p.Namespace]; ok {
-					edges = append(edges, fmt.Sprintf("  %s --> %s --> %s", from, wp, rid))
+					edges = append(edges, fmt.Sprintf("  %s --> %s", from, wp), fmt.Sprintf("  %s --> %s", wp, rid))
 				} else {
 					edges = append(edges, fmt.Sprintf("  %s --> %s", from, rid))
 				}
@@ -261,7 +261,7 @@ func poolsDiagram(m *model.Model) []string {
 		for _, k := range sortedMapKeys(p.Placement.NodeSelector) {
 			sel = append(sel, k+"="+p.Placement.NodeSelector[k])
 		}
-		parts := []string{"pool " + p.Name}
+		var parts []string
 		if len(sel) > 0 {
 			parts = append(parts, strings.Join(sel, ", "))
 		}
@@ -271,7 +271,12 @@ func poolsDiagram(m *model.Model) []string {
 		if len(p.InstanceTypes) > 0 && p.Size.Max > 0 {
 			parts = append(parts, fmt.Sprintf("%s, %d-%d nodes", strings.Join(p.InstanceTypes, ", "), p.Size.Min, p.Size.Max))
 		}
-		out = append(out, fmt.Sprintf("  subgraph %s[%s]", mmID("pool", p.Name), mmLabel(parts...)))
+		// The pool's facts go in a node of their own: Mermaid keeps no room for a
+		// subgraph title of several lines, and its nodes would hide them.
+		out = append(out, fmt.Sprintf("  subgraph %s[%s]", mmID("pool", p.Name), mmLabel("pool "+p.Name)))
+		if len(parts) > 0 {
+			out = append(out, fmt.Sprintf("    %s[/%s/]", mmID("poolinfo", p.Name), mmLabel(parts...)))
+		}
 		if len(on[p.Name]) == 0 {
 			out = append(out, fmt.Sprintf("    %s[%s]", mmID("empty", p.Name), mmLabel("nothing krm-gen renders")))
 		}
