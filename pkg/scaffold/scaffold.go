@@ -65,9 +65,6 @@ func Files(dir string, o Options) ([]File, error) {
 	if o.Version == "" {
 		o.Version = DevVersion
 	}
-	if o.Version == DevVersion && o.Replace == "" {
-		return nil, fmt.Errorf("this krm-gen is a development build: pass --replace with the path of its checkout, or use a released krm-gen (go install %s/cmd/krm-gen@VERSION)", Module)
-	}
 	if o.Replace != "" {
 		abs, err := filepath.Abs(o.Replace)
 		if err != nil {
@@ -81,6 +78,9 @@ func Files(dir string, o Options) ([]File, error) {
 	spec, err := startingSpec(o)
 	if err != nil {
 		return nil, err
+	}
+	if o.Version == DevVersion && o.Replace == "" {
+		return nil, fmt.Errorf("this krm-gen is a development build: pass --replace with the path of its checkout, or use a released krm-gen (go install %s/cmd/krm-gen@VERSION)", Module)
 	}
 	gomod, err := execute("go.mod.tmpl", o)
 	if err != nil {
