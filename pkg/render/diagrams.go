@@ -321,7 +321,7 @@ func wavesDiagram(m *model.Model, t *Tree) []string {
 		ws = append(ws, w)
 	}
 	sort.Ints(ws)
-	out := []string{"flowchart LR", fmt.Sprintf("  root[%s]", mmLabel("root app "+root))}
+	out := []string{"flowchart TB", fmt.Sprintf("  root[%s]", mmLabel("root app "+root))}
 	prev := "root"
 	for _, w := range ws {
 		wid := mmID("wave", strconv.Itoa(w))
