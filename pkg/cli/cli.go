@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/krmfn"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 	"github.com/krm-gen/krm-gen/pkg/schema"
+	"github.com/krm-gen/krm-gen/pkg/specdoc"
 	"github.com/krm-gen/krm-gen/pkg/writer"
 )
 
@@ -58,7 +58,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := krmfn.Execute(stdin, stdout); err != nil {
+			if err := krmfn.Run(stdin, stdout, stderr); err != nil {
 				return &exitError{ExitInvalid, err}
 			}
 			return nil
@@ -72,7 +72,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{ExitUsage, err} })
-	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), explainCmd(stdout, stderr), planCmd(stdout, stderr), importCmd(stdin, stdout, stderr), schemaCmd(stdout))
+	root.AddCommand(renderCmd(stderr), verifyCmd(stdout, stderr), explainCmd(stdout, stderr), planCmd(stdout, stderr), importCmd(stdin, stdout, stderr), initCmd(stderr), schemaCmd(stdout))
 
 	err := root.Execute()
 	if err == nil {
@@ -90,13 +90,6 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Errors cobra raises itself (unknown subcommand, bad args) are usage errors.
 	fmt.Fprintf(stderr, "krm-gen: %v\nRun 'krm-gen --help' for usage.\n", err)
 	return ExitUsage
-}
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
 }
 
 type specFlags struct{ file, out string }
@@ -359,17 +352,25 @@ func envList(p *schema.Platform) string {
 }
 
 func schemaCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var markdown bool
+	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Print the JSON Schema of the Platform spec",
+		Short: "Print the JSON Schema of the Platform spec (--markdown: the spec reference, docs/spec.md)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			b, err := schema.JSONSchema()
 			if err != nil {
 				return &exitError{ExitInvalid, err}
 			}
+			if markdown {
+				if b, err = specdoc.Markdown(b); err != nil {
+					return &exitError{ExitInvalid, err}
+				}
+			}
 			_, err = stdout.Write(b)
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the spec reference in Markdown instead")
+	return cmd
 }

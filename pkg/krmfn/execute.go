@@ -3,6 +3,7 @@ package krmfn
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/krm-gen/krm-gen/internal/manifest"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
+	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
 // Execute runs the function (Processor) on the ResourceList read from in and
@@ -25,18 +27,76 @@ import (
 // base-60 numbers are quoted, as in the rendered files, and that a single bare
 // item is never written as JSON (TestExecuteMatchesFramework).
 func Execute(in io.Reader, out io.Writer) error {
+	_, err := execute(in, out)
+	return err
+}
+
+// Run is Execute for a person watching stderr (kustomize shows an exec function's
+// stderr): it also writes every result to log, one line each, as the CLI prints
+// problems (FILE:LINE: [warning: ]FIELD: MESSAGE), and on errors returns a one-line
+// summary instead of the results.
+func Run(in io.Reader, out, log io.Writer) error {
+	results, err := execute(in, out)
+	for _, r := range results {
+		fmt.Fprintln(log, Line(r))
+	}
+	var rs framework.Results
+	if errors.As(err, &rs) {
+		n := 0
+		file := "the Platform spec"
+		for _, r := range rs {
+			if r.Severity == framework.Error {
+				n++
+				if r.File != nil && r.File.Path != "" {
+					file = r.File.Path
+				}
+			}
+		}
+		return fmt.Errorf("krm-gen: %s: %d error%s; nothing rendered", file, n, plural(n))
+	}
+	return err
+}
+
+// Line words a result as the CLI words a problem: FILE:LINE: [warning: ]FIELD: MESSAGE.
+func Line(r *framework.Result) string {
+	d := schema.Diagnostic{Message: r.Message, Severity: schema.SeverityError}
+	switch r.Severity {
+	case framework.Warning:
+		d.Severity = schema.SeverityWarning
+	case framework.Info:
+		d.Severity = "info"
+	}
+	if r.File != nil {
+		d.File = r.File.Path
+	}
+	if r.Field != nil {
+		d.Field = r.Field.Path
+	}
+	d.Line, _ = strconv.Atoi(r.Tags[LineTag])
+	return d.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// execute runs the function and returns its results and error.
+func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 	rw := &kio.ByteReadWriter{Reader: in, KeepReaderAnnotations: true}
 	rl := framework.ResourceList{}
 	var err error
 	if rl.Items, err = rw.Read(); err != nil {
-		return fmt.Errorf("failed to read ResourceList input: %w", err)
+		return nil, fmt.Errorf("failed to read ResourceList input: %w", err)
 	}
 	rl.FunctionConfig = rw.FunctionConfig
 	// The forms of the path/index annotations the input items use (kustomize passes
 	// the spec itself as an item, with both).
 	annos, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	outputs, procErr := Processor{}.render(&rl)
 	// kyaml's reconciliation writes the path/index annotations in the form(s) the
@@ -54,42 +114,42 @@ func Execute(in io.Reader, out io.Writer) error {
 		return nil
 	}
 	if err := reconcile(rl.Items...); err != nil {
-		return err
+		return nil, err
 	}
 	results := rw.Results // the input's, unless the function has its own (as framework.Execute)
 	if len(rl.Results) > 0 {
 		b, err := yaml.Marshal(rl.Results)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if results, err = yaml.Parse(string(b)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 	lw := &listWriter{w: bw, wrapped: rw.WrappingKind != ""}
 	if err := lw.start(rw, len(rl.Items) > 0 || rendersAny(outputs)); err != nil {
-		return fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := lw.items(rl.Items...); err != nil {
-		return fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	// The rendered objects get the path annotations kyaml's reconciliation would leave
 	// them (found once, on a probe), rather than every one and a reconciliation each.
 	kept, err := keptAnnotations(reconcile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := emit(outputs, kept, func(n *yaml.Node) error { return lw.items(yaml.NewRNode(n)) }); err != nil {
-		return fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := lw.end(rw, results); err != nil {
-		return fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
-	return procErr
+	return rl.Results, procErr
 }
 
 // keptAnnotations are those of pathAnnotations that reconcile leaves on an object

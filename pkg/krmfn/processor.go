@@ -27,7 +27,12 @@ const LineTag = "line"
 const EnvironmentAnnotation = "krm-gen.dev/environment"
 
 // Processor renders the functionConfig Platform into the ResourceList.
-type Processor struct{}
+type Processor struct {
+	// Dir is the folder problems are located in: kustomize runs an exec function in
+	// the kustomization's folder, and a generator file there holding the same spec
+	// gives problems its file name and lines. "" is the working directory.
+	Dir string
+}
 
 // Process implements framework.ResourceListProcessor. It returns the results as the
 // error when any is an error, so the function exits non-zero.
@@ -45,7 +50,7 @@ func (p Processor) Process(rl *framework.ResourceList) error {
 // render validates and renders rl's functionConfig: it appends the diagnostics to
 // rl.Results, drops the Platform spec from rl.Items (never echoed back) and returns
 // the trees to emit, or the results as the error when any is an error.
-func (Processor) render(rl *framework.ResourceList) ([]pipeline.Output, error) {
+func (p Processor) render(rl *framework.ResourceList) ([]pipeline.Output, error) {
 	if rl.FunctionConfig == nil || rl.FunctionConfig.IsNilOrEmpty() {
 		rl.Results = append(rl.Results, &framework.Result{
 			Severity: framework.Error,
@@ -55,10 +60,39 @@ func (Processor) render(rl *framework.ResourceList) ([]pipeline.Output, error) {
 	}
 	file := specFile(rl.FunctionConfig)
 	res := pipeline.LoadNode(rl.FunctionConfig.YNode(), file)
-	for _, d := range res.Diagnostics {
+	env := rl.FunctionConfig.GetAnnotations()[EnvironmentAnnotation]
+	noEnv := res.Valid() && env == "" && len(res.Trees) > 1
+	diags, line := res.Diagnostics, 0
+	if (len(diags) > 0 || noEnv) && file == "functionConfig" {
+		dir := p.Dir
+		if dir == "" {
+			dir = "."
+		}
+		if src, ok := specSource(dir, res); ok {
+			file, diags, line = src.file, src.diags, src.pos.Line("metadata.annotations")
+		}
+	}
+	for _, d := range diags {
 		rl.Results = append(rl.Results, result(d))
 	}
 	if !res.Valid() {
+		return nil, rl.Results
+	}
+	if noEnv {
+		envs := make([]string, len(res.Trees))
+		for i, t := range res.Trees {
+			envs[i] = t.Dir
+		}
+		r := &framework.Result{
+			Severity: framework.Error, File: &framework.File{Path: file},
+			Field: &framework.Field{Path: "metadata.annotations[" + EnvironmentAnnotation + "]"},
+			Message: fmt.Sprintf("required: the spec has environments (%s) and one kustomize build holds one (their names repeat): set the annotation %s: <environment> on the spec (krm-gen render writes every environment)",
+				strings.Join(envs, ", "), EnvironmentAnnotation),
+		}
+		if line > 0 {
+			r.Tags = map[string]string{LineTag: strconv.Itoa(line)}
+		}
+		rl.Results = append(rl.Results, r)
 		return nil, rl.Results
 	}
 	outputs, err := pipeline.Render(res.Trees)
@@ -66,7 +100,7 @@ func (Processor) render(rl *framework.ResourceList) ([]pipeline.Output, error) {
 		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error(), File: &framework.File{Path: file}})
 		return nil, rl.Results
 	}
-	if env := rl.FunctionConfig.GetAnnotations()[EnvironmentAnnotation]; env != "" {
+	if env != "" {
 		var picked []pipeline.Output
 		for _, o := range outputs {
 			if o.Dir == env {

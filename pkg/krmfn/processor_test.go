@@ -49,7 +49,7 @@ func TestProcessor(t *testing.T) {
 	}{
 		// The blueprints' sample images are tags, not digests: a warning each.
 		{name: "blueprint", spec: "../../blueprints/eks/platform.yaml", wantWarning: true, wantPaths: []string{"bootstrap/root-app.yaml", "gateway/gateway.yaml", "routes/api-services.yaml"}},
-		{name: "all environments", spec: "../../blueprints/eks-envs/platform.yaml", wantWarning: true, wantPaths: []string{"dev/bootstrap/root-app.yaml", "prod/bootstrap/root-app.yaml", "bootstrap/fleet.yaml"}},
+		{name: "environments need the annotation", spec: "../../blueprints/eks-envs/platform.yaml", wantErr: "set the annotation krm-gen.dev/environment: <environment>"},
 		{name: "one environment", spec: "../../blueprints/eks-envs/platform.yaml", annotations: map[string]string{krmfn.EnvironmentAnnotation: "prod"}, wantWarning: true, wantPrefix: "prod/", wantPaths: []string{"prod/bootstrap/root-app.yaml"}},
 		{name: "unknown environment", spec: "../../blueprints/eks-envs/platform.yaml", annotations: map[string]string{krmfn.EnvironmentAnnotation: "qa"}, wantErr: `no environment "qa"`},
 		{name: "warnings do not fail", spec: "../../testdata/golden/minimal/platform.yaml", wantWarning: true, wantPaths: []string{"bootstrap/root-app.yaml"}},

@@ -16,7 +16,8 @@ import (
 // Feature cases are sized to one feature: testdata/features/<family>-<feature>/ holds a
 // short platform.yaml and, under expected/, only the files of that object family (a
 // family is a folder of the rendered tree; argocd also covers bootstrap). A new route
-// feature is then one spec, and one expected routes/<namespace>.yaml.
+// feature is then one spec, and one expected routes/<namespace>.yaml. The readme
+// family is the tree's README.md (its Mermaid diagrams).
 var familyDirs = map[string][]string{
 	"argocd":     {"argocd", "bootstrap"},
 	"namespaces": {"namespaces"},
@@ -25,6 +26,7 @@ var familyDirs = map[string][]string{
 	"security":   {"security"},
 	"workloads":  {"workloads"},
 	"terraform":  {"terraform"},
+	"readme":     {"README.md"}, // the tree's diagrams
 }
 
 func TestFeatureGolden(t *testing.T) {

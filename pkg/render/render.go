@@ -48,9 +48,10 @@ const (
 // then in the order each renderer added them.
 func Render(m *model.Model) (*Tree, error) {
 	t := &Tree{installs: map[string]installs{}}
-	// projects comes last: it derives the AppProjects from everything else.
+	// projects comes last but for readme: it derives the AppProjects from everything
+	// else, and readme draws the rendered tree.
 	steps := []func(*model.Model, *Tree) error{
-		argoCD, namespaces, gateway, waypoints, security, routes, workloads, terraform, projects,
+		argoCD, namespaces, gateway, waypoints, security, routes, workloads, terraform, projects, readme,
 	}
 	for _, step := range steps {
 		if err := step(m, t); err != nil {
