@@ -12,13 +12,12 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/schema"
 )
 
-// Annotations of the gateway Service (AWS Load Balancer Controller, Azure, Istio).
+// Annotations of the gateway Service (AWS Load Balancer Controller, Azure), and Istio's ports.
 const (
-	awsPrefix             = "service.beta.kubernetes.io/aws-load-balancer-"
-	annotationServiceType = "networking.istio.io/service-type"
-	annotationAzureILB    = "service.beta.kubernetes.io/azure-load-balancer-internal"
-	istioStatusPort       = "15021"
-	istioReadinessPath    = "/healthz/ready"
+	awsPrefix          = "service.beta.kubernetes.io/aws-load-balancer-"
+	annotationAzureILB = "service.beta.kubernetes.io/azure-load-balancer-internal"
+	istioStatusPort    = "15021"
+	istioReadinessPath = "/healthz/ready"
 )
 
 func gateway(m *model.Model, t *Tree) error {
@@ -78,9 +77,6 @@ func gatewayObj(m *model.Model) *gwv1.Gateway {
 			},
 		},
 	}
-	if t := g.ServiceType(); t != "" {
-		obj.Annotations = map[string]string{annotationServiceType: string(t)}
-	}
 	for _, l := range g.Listeners {
 		gl := gwv1.Listener{Name: gwv1.SectionName(l.Name), Port: gwv1.PortNumber(l.Port), Protocol: gwv1.HTTPProtocolType, AllowedRoutes: allowedRoutes(m)}
 		if l.Hostname != "" {
@@ -124,8 +120,11 @@ func gatewayServicePatch(m *model.Model) *corev1.Service {
 		}
 		return svc
 	default:
-		if lb.Mode == schema.ModeTargetGroupBinding {
-			return nil
+		if t := g.ServiceType(); t != "" {
+			// Set here rather than with the Gateway annotation networking.istio.io/service-type:
+			// istiod copies the Gateway's annotations onto every object it generates, where
+			// istioctl analyze reports that one as misplaced (IST0107).
+			return &corev1.Service{Spec: corev1.ServiceSpec{Type: t}}
 		}
 		a := map[string]string{
 			awsPrefix + "type":                 "external",
