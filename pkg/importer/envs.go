@@ -104,7 +104,7 @@ func importEnvironments(trees map[string][]*Object, opts Options) *Result {
 // differ only in values the defaults fill are not patched, unless the patched spec
 // still differs from want (then every part written differently is).
 func patchEnvironment(base *schema.Platform, env string, want *schema.Platform) string {
-	shorthands := base.Spec.Environments[env]
+	shorthands := applicable(base.Spec.Environments[env], base)
 	for _, strict := range []bool{false, true} {
 		e, err := environmentPatches(base, env, shorthands, want, strict)
 		if err != nil {
@@ -315,6 +315,9 @@ func chooseBase(names []string, specs map[string]*schema.Platform, shorts map[st
 		b.Spec.Git.Revision, b.Spec.ArgoCD.Server = "", ""
 		b.Spec.Environments = maps.Clone(shorts)
 		stripOverridden(b)
+		for e, short := range b.Spec.Environments {
+			b.Spec.Environments[e] = applicable(short, b)
+		}
 		cands[c], raw[c] = b, rawJSON(b)
 	}
 	want := map[string]map[string]any{}
@@ -489,6 +492,16 @@ func environment(p *schema.Platform) schema.Environment {
 	}
 	if e.AppReplicas < 0 {
 		e.AppReplicas = 0
+	}
+	return e
+}
+
+// applicable is e without the shorthands that cannot apply to base: a certificate
+// Secret when base has no HTTPS listener (the environment's gateway patch adds the
+// listener with its Secret).
+func applicable(e schema.Environment, base *schema.Platform) schema.Environment {
+	if base.Spec.Gateway.HTTPS == nil {
+		e.CertificateSecret = ""
 	}
 	return e
 }

@@ -77,20 +77,7 @@ func TestImportEnvironmentPatches(t *testing.T) {
       apps: {canary: null, api: null}
       security: {mtls: PERMISSIVE}
 `
-	dir := filepath.Join(t.TempDir(), "mini")
-	renderTo(t, dir, spec)
-	objs, probs := importer.ReadPaths([]string{dir}, nil)
-	if len(probs) > 0 {
-		t.Fatalf("reading: %v", probs)
-	}
-	res := importer.Import(objs, importer.Options{})
-	if len(res.Problems) > 0 {
-		t.Fatalf("import: %v", res.Problems)
-	}
-	out, err := res.SpecYAML([]string{"mini"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, out := roundTrip(t, spec)
 	envs := res.Platform.Spec.Environments
 	check := func(what string, got, want any) {
 		t.Helper()
@@ -122,6 +109,29 @@ func TestImportEnvironmentPatches(t *testing.T) {
 			t.Errorf("the spec lacks\n%s", want)
 		}
 	}
+	if t.Failed() {
+		t.Logf("spec:\n%s", out)
+	}
+}
+
+// roundTrip renders spec, imports the rendered folder and checks that the imported
+// spec renders it back byte for byte, without losses.
+func roundTrip(t *testing.T, spec string) (*importer.Result, []byte) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "mini")
+	renderTo(t, dir, spec)
+	objs, probs := importer.ReadPaths([]string{dir}, nil)
+	if len(probs) > 0 {
+		t.Fatalf("reading: %v", probs)
+	}
+	res := importer.Import(objs, importer.Options{})
+	if len(res.Problems) > 0 {
+		t.Fatalf("import: %v", res.Problems)
+	}
+	out, err := res.SpecYAML([]string{"mini"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rendered, err := importer.RenderSpec(out, "platform.yaml")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -133,6 +143,25 @@ func TestImportEnvironmentPatches(t *testing.T) {
 	sameFiles(t, dir, out)
 	if t.Failed() {
 		t.Logf("spec:\n%s", out)
+	}
+	return res, out
+}
+
+// TestImportEnvironmentHTTPS: the environment whose gateway has an HTTPS listener
+// the base lacks (the first environment's, on a tie) patches the gateway instead of
+// setting certificateSecret, which would not apply.
+func TestImportEnvironmentHTTPS(t *testing.T) {
+	spec := strings.Replace(envsBase, "https: {}}", "http: {}, https: {}}", 1) + `  environments:
+    dev:
+      server: https://dev.example.com
+      gateway: {https: null}
+    prod:
+      server: https://prod.example.com
+`
+	res, _ := roundTrip(t, spec)
+	envs := res.Platform.Spec.Environments
+	if res.Platform.Spec.Gateway.HTTPS != nil || envs["prod"].CertificateSecret != "" || envs["prod"].Gateway == nil {
+		t.Errorf("base gateway %+v, prod %+v: want dev's gateway as the base and prod patching it", res.Platform.Spec.Gateway, envs["prod"])
 	}
 }
 
