@@ -115,6 +115,7 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 	if svcObj != nil {
 		svcObj.used = true
 		b.inlineSvc[d.Namespace+"/"+svc.Name] = a.Name
+		b.svcPorts[a.Name] = targetPorts(svc, c)
 		if len(svc.Spec.Ports) > 0 && svc.Spec.Ports[0].Port != port {
 			b.lose(svcObj, "spec.ports[0].port", "port %d: an inline app's Service listens on its container ports (%d)", svc.Spec.Ports[0].Port, port)
 		}
@@ -129,6 +130,26 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 		b.differ("%s: runs as ServiceAccount %s (its own, no token mounted) instead of %s", o.Ref(), d.Name, pod.ServiceAccountName)
 	}
 	b.p.Spec.Apps = append(b.p.Spec.Apps, a)
+}
+
+// targetPorts maps the ports of an inline app's Service to the container ports of c
+// they target: krm-gen's Service listens on the container ports, so a route to port
+// 80 of a Service targeting 8080 reaches port 8080 of the app.
+func targetPorts(svc *corev1.Service, c corev1.Container) map[int32]int32 {
+	out := map[int32]int32{}
+	for _, sp := range svc.Spec.Ports {
+		switch t := sp.TargetPort; {
+		case t.StrVal != "":
+			for _, p := range c.Ports {
+				if p.Name == t.StrVal {
+					out[sp.Port] = p.ContainerPort
+				}
+			}
+		case t.IntVal != 0:
+			out[sp.Port] = t.IntVal
+		}
+	}
+	return out
 }
 
 // appNamed says whether an app of that name was imported already.

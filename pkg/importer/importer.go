@@ -110,6 +110,9 @@ type builder struct {
 	extSvc map[string]string
 	// appPort is the port app: routes reach, by app name.
 	appPort map[string]int32
+	// svcPorts maps an inline app's Service ports to the container ports they target
+	// (the ports krm-gen's Service listens on), by app name.
+	svcPorts map[string]map[int32]int32
 }
 
 func newBuilder(objs []*Object, opts Options) *builder {
@@ -119,6 +122,7 @@ func newBuilder(objs []*Object, opts Options) *builder {
 		res:   &Result{Notes: map[string]string{}},
 		byKey: map[string]*Object{},
 		pools: &poolSet{}, inlineSvc: map[string]string{}, extSvc: map[string]string{}, appPort: map[string]int32{},
+		svcPorts: map[string]map[int32]int32{},
 	}
 	for _, o := range objs {
 		if o.Namespace == "" && !clusterScoped[o.Kind] {

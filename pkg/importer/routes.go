@@ -256,6 +256,9 @@ func (b *builder) backend(o *Object, f string, ref gwv1.BackendRef, ns string) s
 		out.App = a
 	}
 	if out.App != "" {
+		if target, ok := b.svcPorts[out.App][port]; ok {
+			port = target
+		}
 		if port != b.appPort[out.App] {
 			out.Port = port
 		}

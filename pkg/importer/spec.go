@@ -26,6 +26,9 @@ func (r *Result) SpecYAML(sources []string) ([]byte, error) {
 		"differs from the input in %d way(s): both lists were printed by the import.\n"+
 		"Review this spec, render it (krm-gen render -f platform.yaml -o DIR) and read\n"+
 		"the diff against the input before the first sync.", strings.Join(sources, " "), len(r.Losses), len(r.Differences))
+	if err := keepNulls(root, r.Platform.Spec.Environments); err != nil {
+		return nil, fmt.Errorf("encoding the spec: %w", err)
+	}
 	for path, note := range r.Notes {
 		if k := keyNode(root, splitPath(path)); k != nil {
 			k.HeadComment = note
