@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/krm-gen/krm-gen/internal/crdschema"
-	"github.com/krm-gen/krm-gen/internal/manifest"
+	"github.com/krm-gen/krm-gen/internal/rendered"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
 
@@ -43,33 +43,20 @@ func TestObjectsMatchArgoCDCRDs(t *testing.T) {
 		if !res.Valid() {
 			t.Fatalf("%s: %v", spec, res.Diagnostics)
 		}
-		outs, err := pipeline.Render(res.Trees)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range outs {
-			for _, r := range o.Tree.Resources {
-				n, err := manifest.Encode(r.Object)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var obj map[string]any
-				if err := n.Decode(&obj); err != nil {
-					t.Fatal(err)
-				}
-				if obj["apiVersion"] != "argoproj.io/v1alpha1" {
-					continue
-				}
-				ok, problems := schemas.Validate(obj)
-				if !ok {
-					t.Errorf("%s %s (%s): no CRD in %s", obj["kind"], r.Path, spec, argoCDModule)
-					continue
-				}
-				checked++
-				kinds[obj["kind"].(string)]++
-				for _, problem := range problems {
-					t.Errorf("%s %s (%s): %s", obj["kind"], r.Path, spec, problem)
-				}
+		for _, r := range rendered.Objects(t, res) {
+			obj := r.Fields
+			if obj["apiVersion"] != "argoproj.io/v1alpha1" {
+				continue
+			}
+			ok, problems := schemas.Validate(obj)
+			if !ok {
+				t.Errorf("%s %s (%s): no CRD in %s", obj["kind"], r.Path, spec, argoCDModule)
+				continue
+			}
+			checked++
+			kinds[obj["kind"].(string)]++
+			for _, problem := range problems {
+				t.Errorf("%s %s (%s): %s", obj["kind"], r.Path, spec, problem)
 			}
 		}
 	}

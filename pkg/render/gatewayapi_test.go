@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/krm-gen/krm-gen/internal/crdschema"
-	"github.com/krm-gen/krm-gen/internal/manifest"
+	renderedobj "github.com/krm-gen/krm-gen/internal/rendered"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
 
@@ -69,32 +69,19 @@ func TestGatewayAPIObjectsAreInTheStandardChannel(t *testing.T) {
 				if !res.Valid() {
 					continue // refused at this release: what the gates are for
 				}
-				outs, err := pipeline.Render(res.Trees)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, o := range outs {
-					for _, r := range o.Tree.Resources {
-						n, err := manifest.Encode(r.Object)
-						if err != nil {
-							t.Fatal(err)
-						}
-						var obj map[string]any
-						if err := n.Decode(&obj); err != nil {
-							t.Fatal(err)
-						}
-						if !strings.HasPrefix(obj["apiVersion"].(string), "gateway.networking.k8s.io/") {
-							continue
-						}
-						ok, problems := crds.Validate(obj)
-						if !ok {
-							t.Errorf("%s %s: %s %s is not served by Gateway API %s's standard channel", file, r.Path, obj["apiVersion"], obj["kind"], version)
-							continue
-						}
-						checked[version]++
-						for _, p := range problems {
-							t.Errorf("%s %s: %s: %s", file, r.Path, obj["kind"], p)
-						}
+				for _, r := range renderedobj.Objects(t, res) {
+					obj := r.Fields
+					if !strings.HasPrefix(obj["apiVersion"].(string), "gateway.networking.k8s.io/") {
+						continue
+					}
+					ok, problems := crds.Validate(obj)
+					if !ok {
+						t.Errorf("%s %s: %s %s is not served by Gateway API %s's standard channel", file, r.Path, obj["apiVersion"], obj["kind"], version)
+						continue
+					}
+					checked[version]++
+					for _, p := range problems {
+						t.Errorf("%s %s: %s: %s", file, r.Path, obj["kind"], p)
 					}
 				}
 			}
