@@ -48,7 +48,7 @@ fuzz: ## run each fuzz target for FUZZTIME
 
 update-golden: ## rewrite golden files (read the diff before committing)
 	$(GO) test ./pkg/pipeline -run Golden -update
-	$(GO) test ./pkg/cli -run ExplainGolden -update
+	$(GO) test ./pkg/cli -run 'ExplainGolden|BookinfoBlueprint' -update
 	$(GO) test ./pkg/importer -run Golden -update
 
 docs-check: ## render every Mermaid diagram of out/**/README.md with the Mermaid CLI (installs it and chromium outside the repo)

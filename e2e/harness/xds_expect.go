@@ -217,7 +217,7 @@ func (s *specRoutes) backend(b specBackend, routeNS string, grpc bool) (svc, ns 
 		if port == 0 && len(a.Ports) > 0 {
 			port = a.Ports[0].Port
 		}
-		if grpc && a.Image != "" {
+		if grpc && (a.Image != "" || len(a.Versions) > 0) {
 			for _, p := range a.Ports {
 				if strings.EqualFold(p.Protocol, "GRPC") {
 					port = p.Port
@@ -225,6 +225,9 @@ func (s *specRoutes) backend(b specBackend, routeNS string, grpc bool) (svc, ns 
 				}
 			}
 		}
+	}
+	if b.Version != "" {
+		svc = b.App + "-" + b.Version // the version's own Service
 	}
 	if b.Port != 0 {
 		port = b.Port

@@ -14,6 +14,7 @@ apps:
 - {name: canary, namespace: podinfo, helm: {chart: podinfo}, service: {name: podinfo-canary, port: 9898}}
 - {name: shop, namespace: shop, image: nginx, ports: [{name: http, port: 8080}, {name: grpc, port: 9090, protocol: GRPC}]}
 - {name: legacy, namespace: legacy, image: nginx, port: 8081}
+- {name: ratings, namespace: bookinfo, port: 9080, versions: [{name: v1, image: a}, {name: v2, image: b}]}
 health: {path: /ready}
 routes:
 - name: podinfo
@@ -29,6 +30,9 @@ meshRoutes:
 - name: reviews
   service: {name: reviews, namespace: bookinfo, port: 9080}
   backends: [{service: reviews-v1, port: 9080, weight: 90}, {service: reviews-v3, port: 9080, weight: 10}]
+- name: ratings
+  service: {name: ratings, namespace: bookinfo, port: 9080}
+  backends: [{app: ratings, version: v1, weight: 3}, {app: ratings, version: v2, weight: 1}]
 `
 
 func TestExpectations(t *testing.T) {
@@ -61,6 +65,7 @@ func TestExpectations(t *testing.T) {
 			func(e routeExpect) bool {
 				return e.Mesh && e.Service == "reviews.bookinfo.svc.cluster.local" && e.SvcPort == 9080
 			}},
+		{"HTTPRoute bookinfo/ratings", "/", "outbound|9080||ratings-v1.bookinfo.svc.cluster.local 3, outbound|9080||ratings-v2.bookinfo.svc.cluster.local 1", nil},
 		{"HTTPRoute istio-ingress/https-redirect", "/", "", func(e routeExpect) bool { return e.Redirect.Scheme == "https" && e.Redirect.StatusCode == 301 }},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
@@ -83,8 +88,8 @@ func TestExpectations(t *testing.T) {
 			}
 		})
 	}
-	if len(es) != 8 {
-		t.Errorf("%d expectations, want 8", len(es))
+	if len(es) != 9 {
+		t.Errorf("%d expectations, want 9", len(es))
 	}
 }
 

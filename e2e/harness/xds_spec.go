@@ -68,6 +68,7 @@ type specMatch struct {
 // specBackend is one (weighted) backend: an app, or a Service.
 type specBackend struct {
 	App       string `json:"app"`
+	Version   string `json:"version"` // one version of the app: its Service <app>-<version>
 	Service   string `json:"service"`
 	Namespace string `json:"namespace"`
 	Port      int32  `json:"port"`
@@ -103,7 +104,10 @@ type specApp struct {
 		Name string `json:"name"`
 		Port int32  `json:"port"`
 	} `json:"service"`
-	Image string `json:"image"`
+	Image    string `json:"image"`
+	Versions []struct {
+		Name string `json:"name"`
+	} `json:"versions"`
 }
 
 // routeName is the HTTPRoute name krm-gen gives a route without a name: its first path

@@ -1,13 +1,12 @@
 package argocd_test
 
 import (
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/krm-gen/krm-gen/internal/crdschema"
+	"github.com/krm-gen/krm-gen/internal/modcache"
 	"github.com/krm-gen/krm-gen/internal/rendered"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
@@ -19,15 +18,11 @@ const argoCDModule = "github.com/argoproj/argo-cd/v2@v2.14.21"
 // against the openAPIV3Schema of Argo CD's CRDs: no unknown field, right types,
 // required fields present. (The e2e test applies them to a real apiserver.)
 func TestObjectsMatchArgoCDCRDs(t *testing.T) {
-	out, err := exec.Command("go", "mod", "download", "-json", argoCDModule).Output()
+	dir, err := modcache.Dir(argoCDModule)
 	if err != nil {
-		t.Fatalf("go mod download %s: %v", argoCDModule, err)
+		t.Fatal(err)
 	}
-	var mod struct{ Dir string }
-	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
-		t.Fatalf("go mod download: no Dir in %s", out)
-	}
-	schemas, err := crdschema.LoadDir(filepath.Join(mod.Dir, "manifests", "crds"))
+	schemas, err := crdschema.LoadDir(filepath.Join(dir, "manifests", "crds"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,12 +41,13 @@ func Workloads(m *model.Model) (ws []Workload, unknown []Uncounted) {
 			CPU: req[corev1.ResourceCPU], Memory: req[corev1.ResourceMemory]})
 	}
 	for _, a := range m.Apps {
-		id := fmt.Sprintf("Deployment %s/%s", a.Namespace, a.Name)
 		if a.Inline == nil {
 			unknown = append(unknown, Uncounted{Pool: a.Placement.Pool, What: fmt.Sprintf("app %s/%s, from a %s: its requests are the source's, not known to krm-gen", a.Namespace, a.Name, sourceKind(a))})
 			continue
 		}
-		add(id, a.Placement.Pool, a.Inline.Replicas, 0, a.Inline.Requirements.Requests)
+		for _, d := range a.Inline.Deployments {
+			add(fmt.Sprintf("Deployment %s/%s", a.Namespace, d.Deployment), a.Placement.Pool, d.Replicas, 0, a.Inline.Requirements.Requests)
+		}
 	}
 	g := m.Gateway
 	add(fmt.Sprintf("Deployment %s/%s (gateway)", g.Namespace, g.ServiceName), g.Placement.Pool, g.Replicas, g.MaxReplicas, g.Resources.Requests)

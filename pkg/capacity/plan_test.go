@@ -29,7 +29,7 @@ func platform(userDesired int32, appReplicas int32, appCPU string) *model.Model 
 			Placement: model.Placement{Pool: "system"}, Resources: req("100m", "128Mi")},
 		Apps: []model.App{
 			{Name: "shop", Namespace: "shop", Placement: model.Placement{Pool: "user"},
-				Inline: &model.Inline{Workload: schema.Workload{Replicas: appReplicas}, Requirements: req(appCPU, "256Mi")}},
+				Inline: &model.Inline{Deployments: []model.Version{{Deployment: "shop", Replicas: appReplicas}}, Requirements: req(appCPU, "256Mi")}},
 			{Name: "podinfo", Namespace: "podinfo", Placement: model.Placement{Pool: "user"}, Helm: &model.Helm{Chart: "podinfo"}},
 		},
 	}
@@ -153,5 +153,23 @@ func TestWrite(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("plan lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestWorkloadsVersions: each version of an app is its own Deployment with its own
+// replicas, all at the app's requests.
+func TestWorkloadsVersions(t *testing.T) {
+	m := platform(2, 1, "100m")
+	m.Apps[0].Inline.Deployments = []model.Version{{Name: "v1", Deployment: "shop-v1", Replicas: 3}, {Name: "v2", Deployment: "shop-v2", Replicas: 1}}
+	ws, _ := Workloads(m)
+	got := map[string]int32{}
+	for _, w := range ws {
+		got[w.Name] = w.Replicas
+	}
+	if got["Deployment shop/shop-v1"] != 3 || got["Deployment shop/shop-v2"] != 1 {
+		t.Errorf("versions counted as %v, want shop-v1 x3 and shop-v2 x1", got)
+	}
+	if _, ok := got["Deployment shop/shop"]; ok {
+		t.Error("an app with versions is counted as a Deployment of its own name too")
 	}
 }

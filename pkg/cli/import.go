@@ -15,7 +15,7 @@ import (
 
 // importCmd writes the Platform spec that renders the given manifests.
 func importCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	var out, name, namespace string
+	var out, name, namespace, repo string
 	var strict bool
 	cmd := &cobra.Command{
 		Use:   "import [-o platform.yaml] [--name NAME] [--strict] PATH...",
@@ -24,21 +24,30 @@ func importCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 on stdin with -) and writes the Platform spec that renders them. It prints what the
 spec cannot carry (FILE:LINE: Kind namespace/name: field: what is lost) and what the
 rendered platform does differently from the input. Nothing is written on error.`,
-		RunE: func(_ *cobra.Command, paths []string) error {
+		RunE: func(cmd *cobra.Command, paths []string) error {
 			if len(paths) == 0 {
 				return &exitError{ExitUsage, errors.New("import needs at least one PATH (a file, a folder, or - for stdin)")}
 			}
-			return runImport(paths, out, importer.Options{Name: name, Namespace: namespace}, strict, stdin, stdout, stderr)
+			// The spec's header names the command that wrote it, the options that change
+			// the spec included, so that it can be imported again.
+			var command []string
+			for _, f := range []string{"name", "namespace", "repo"} {
+				if fl := cmd.Flags().Lookup(f); fl.Changed {
+					command = append(command, "--"+f, fl.Value.String())
+				}
+			}
+			return runImport(paths, append(command, paths...), out, importer.Options{Name: name, Namespace: namespace, RepoURL: repo}, strict, stdin, stdout, stderr)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "spec file to write (default: stdout)")
 	cmd.Flags().StringVar(&name, "name", "", "platform name (default: the root Application's, else platform)")
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace of objects that have none (default: such objects are an error)")
+	cmd.Flags().StringVar(&repo, "repo", "", "spec.git.repoURL when the input has no app-of-apps Application (default: a placeholder to replace)")
 	cmd.Flags().BoolVar(&strict, "strict", false, "exit 1 (and write nothing) when anything is not carried over")
 	return cmd
 }
 
-func runImport(paths []string, out string, opts importer.Options, strict bool, stdin io.Reader, stdout, stderr io.Writer) error {
+func runImport(paths, command []string, out string, opts importer.Options, strict bool, stdin io.Reader, stdout, stderr io.Writer) error {
 	objs, probs := importer.ReadPaths(paths, stdin)
 	res := &importer.Result{}
 	if len(probs) == 0 {
@@ -51,7 +60,7 @@ func runImport(paths []string, out string, opts importer.Options, strict bool, s
 		}
 		return &exitError{ExitInvalid, fmt.Errorf("krm-gen import: %d error%s; nothing written", len(probs), plural(len(probs)))}
 	}
-	spec, err := res.SpecYAML(paths)
+	spec, err := res.SpecYAML(command)
 	if err != nil {
 		return &exitError{ExitInvalid, fmt.Errorf("krm-gen import: %w; nothing written", err)}
 	}
@@ -73,7 +82,7 @@ func runImport(paths []string, out string, opts importer.Options, strict bool, s
 		return &exitError{ExitInvalid, fmt.Errorf("krm-gen import: %w; nothing written", err)}
 	}
 	res.Compare(objs, rendered)
-	if spec, err = res.SpecYAML(paths); err != nil { // its header counts the report
+	if spec, err = res.SpecYAML(command); err != nil { // its header counts the report
 		return &exitError{ExitInvalid, fmt.Errorf("krm-gen import: %w; nothing written", err)}
 	}
 	fmt.Fprint(stderr, res.Report())

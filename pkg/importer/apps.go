@@ -28,6 +28,7 @@ func (b *builder) inlineApps() {
 		o.used = true
 		b.lose(o, "", "a %s is not an app the spec can express (inline apps are Deployments): put it in a git or helm app", o.Kind)
 	}
+	groups := b.versionGroups()
 	for _, o := range b.ofKind("Deployment") {
 		if o.Group() != "apps" || o.Name == healthResponder {
 			continue
@@ -38,11 +39,17 @@ func (b *builder) inlineApps() {
 			b.lose(o, "", "cannot be read as a Deployment: %v", err)
 			continue
 		}
-		b.inlineApp(o, &d)
+		switch g := groups[o.Namespace+"/"+o.Name]; {
+		case g == nil:
+			svc, svcObj := b.serviceFor(&d)
+			b.inlineApp(o, &d, svc, svcObj)
+		case g.members[0].o == o:
+			b.versionedApp(g)
+		}
 	}
 }
 
-func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
+func (b *builder) inlineApp(o *Object, d *appsv1.Deployment, svc *corev1.Service, svcObj *Object) {
 	o.used = true
 	pod := d.Spec.Template.Spec
 	if len(pod.Containers) == 0 {
@@ -58,7 +65,6 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 		b.lose(o, "spec.template.spec.initContainers", "init containers are not rendered")
 	}
 	c := pod.Containers[0]
-	svc, svcObj := b.serviceFor(d)
 	a := schema.App{Name: d.Name, Namespace: d.Namespace}
 	if svc != nil && svc.Name != d.Name && !b.appNamed(svc.Name) {
 		// krm-gen names an inline app's Service after the app: the app takes the
@@ -126,8 +132,8 @@ func (b *builder) inlineApp(o *Object, d *appsv1.Deployment) {
 	if sa := b.find("ServiceAccount", d.Namespace, pod.ServiceAccountName); sa != nil {
 		sa.used = true
 	}
-	if pod.ServiceAccountName != "" && pod.ServiceAccountName != d.Name {
-		b.differ("%s: runs as ServiceAccount %s (its own, no token mounted) instead of %s", o.Ref(), d.Name, pod.ServiceAccountName)
+	if pod.ServiceAccountName != "" && pod.ServiceAccountName != a.Name {
+		b.differ("%s: runs as ServiceAccount %s (its own, no token mounted) instead of %s", o.Ref(), a.Name, pod.ServiceAccountName)
 	}
 	b.p.Spec.Apps = append(b.p.Spec.Apps, a)
 }

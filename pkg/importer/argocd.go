@@ -99,9 +99,15 @@ func (b *builder) identity() {
 	for _, ap := range apps {
 		b.classify(ap, root)
 	}
-	if s.Git.RepoURL == "" {
+	switch {
+	case s.Git.RepoURL == "" && b.opts.RepoURL != "":
+		s.Git = schema.Git{RepoURL: b.opts.RepoURL, Path: "out/" + name}
+		b.res.Notes["spec.git"] = "no app-of-apps Application found: the repository is --repo's"
+	case s.Git.RepoURL == "":
 		s.Git = schema.Git{RepoURL: placeholderRepo, Path: "out/" + name}
-		b.res.Notes["spec.git"] = "no app-of-apps Application found: set the repository Argo CD reads the rendered tree from"
+		b.res.Notes["spec.git"] = "no app-of-apps Application found: set the repository Argo CD reads the rendered tree from (or pass --repo)"
+	}
+	if root == nil {
 		b.differ("no root Application in the input: krm-gen's bootstrap/root-app.yaml (AppProject %s-bootstrap, Application %s-root) is the one object to apply by hand", name, name)
 	}
 }

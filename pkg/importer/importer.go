@@ -16,6 +16,9 @@ type Options struct {
 	// Namespace is given to namespaced objects that have none; empty makes such
 	// objects an error.
 	Namespace string
+	// RepoURL is spec.git.repoURL when the input has no app-of-apps Application to
+	// read it from; empty leaves a placeholder to replace.
+	RepoURL string
 }
 
 // Finding is one line of the report: a loss (something of the input the spec cannot
@@ -106,6 +109,8 @@ type builder struct {
 	pools *poolSet
 	// inlineSvc maps namespace/Service to the inline app it belongs to.
 	inlineSvc map[string]string
+	// versionSvc maps namespace/Service to the version of an inline app it selects.
+	versionSvc map[string]string
 	// extSvc maps namespace/Service to the external app whose Service it is.
 	extSvc map[string]string
 	// appPort is the port app: routes reach, by app name.
@@ -121,7 +126,7 @@ func newBuilder(objs []*Object, opts Options) *builder {
 		p:     &schema.Platform{APIVersion: schema.APIVersion, Kind: schema.Kind},
 		res:   &Result{Notes: map[string]string{}},
 		byKey: map[string]*Object{},
-		pools: &poolSet{}, inlineSvc: map[string]string{}, extSvc: map[string]string{}, appPort: map[string]int32{},
+		pools: &poolSet{}, inlineSvc: map[string]string{}, versionSvc: map[string]string{}, extSvc: map[string]string{}, appPort: map[string]int32{},
 		svcPorts: map[string]map[int32]int32{},
 	}
 	for _, o := range objs {
@@ -195,5 +200,6 @@ func (b *builder) build() {
 	b.routes()
 	b.security()
 	b.p.Spec.NodePools = b.terraform(b.pools.spec())
+	b.defaultPool()
 	b.network()
 }

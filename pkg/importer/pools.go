@@ -78,3 +78,19 @@ func (s *poolSet) spec() map[string]schema.NodePool {
 	}
 	return out
 }
+
+// defaultPool gives a platform whose input places nothing (no nodeSelector anywhere,
+// no Terraform pools) the one pool a cluster needs: system, for the gateway, its
+// waypoints and, unplaced, every app.
+func (b *builder) defaultPool() {
+	s := &b.p.Spec
+	if len(s.NodePools) > 0 {
+		return
+	}
+	s.NodePools = map[string]schema.NodePool{"system": {Labels: map[string]string{"role": "system"}}}
+	if s.Gateway.NodePool == "" {
+		s.Gateway.NodePool = "system"
+	}
+	b.res.Notes["spec.nodePools"] = "the input places no pod on a node pool: one pool for everything; give the apps pools of their own"
+	b.differ("node pool system (nodes labelled role=system): the gateway and waypoints run on it, the apps on any node")
+}

@@ -251,7 +251,7 @@ func (b *builder) backend(o *Object, f string, ref gwv1.BackendRef, ns string) s
 	out := schema.RouteBackend{Weight: ref.Weight}
 	key := ns + "/" + string(ref.Name)
 	if a, ok := b.inlineSvc[key]; ok {
-		out.App = a
+		out.App, out.Version = a, b.versionSvc[key]
 	} else if a, ok := b.extSvc[key]; ok {
 		out.App = a
 	}

@@ -11,9 +11,9 @@ import (
 )
 
 // SpecYAML writes the imported Platform as a commented YAML document: a header
-// naming the inputs and the report's size, and a comment on each field import
-// guessed (Notes).
-func (r *Result) SpecYAML(sources []string) ([]byte, error) {
+// naming the command (its arguments: options and inputs) and the report's size,
+// and a comment on each field import guessed (Notes).
+func (r *Result) SpecYAML(command []string) ([]byte, error) {
 	if r.Platform == nil {
 		return nil, fmt.Errorf("no platform imported")
 	}
@@ -25,7 +25,7 @@ func (r *Result) SpecYAML(sources []string) ([]byte, error) {
 		"%d input field(s) or object(s) are not carried over and the rendered platform\n"+
 		"differs from the input in %d way(s): both lists were printed by the import.\n"+
 		"Review this spec, render it (krm-gen render -f platform.yaml -o DIR) and read\n"+
-		"the diff against the input before the first sync.", strings.Join(sources, " "), len(r.Losses), len(r.Differences))
+		"the diff against the input before the first sync.", strings.Join(command, " "), len(r.Losses), len(r.Differences))
 	if err := keepNulls(root, r.Platform.Spec.Environments); err != nil {
 		return nil, fmt.Errorf("encoding the spec: %w", err)
 	}

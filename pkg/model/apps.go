@@ -73,6 +73,29 @@ type Inline struct {
 	Readiness       *schema.Probe               // never nil: TCP on the first port unless the spec sets one
 	Liveness        *schema.Probe               // nil: no liveness probe; never the readiness check
 	Startup         *schema.Probe
+	// Deployments are the app's Deployments: one per version, or one unnamed version
+	// (the app's name, image and replicas) when the spec lists none. Workload.Versions
+	// is cleared: read these.
+	Deployments []Version
+}
+
+// Version is one Deployment of an inline app.
+type Version struct {
+	Name       string // "" for an app without versions
+	Deployment string // the Deployment's name: the app's, or <app>-<version>
+	Service    string // the version's own Service (<app>-<version>); "" for an app without versions
+	Image      string
+	Replicas   int32
+	Labels     map[string]string // its pods' labels and the Deployment's selector
+}
+
+// TotalReplicas is the app's pods over all its versions.
+func (in *Inline) TotalReplicas() int32 {
+	var n int32
+	for _, d := range in.Deployments {
+		n += d.Replicas
+	}
+	return n
 }
 
 // Helm is a chart an app's pods come from.
@@ -126,7 +149,7 @@ func apps(s *schema.Spec, m *Model) []App {
 		case a.Git != nil:
 			app.Git = &Git{GitSource: *a.Git, PatchPlacement: a.Git.Kustomize}
 		default:
-			app.Inline = inline(a.Workload)
+			app.Inline = inline(a.Name, a.Workload)
 			if app.Service.Port == 0 && len(app.Inline.Ports) > 0 {
 				app.Service.Port = app.Inline.Ports[0].Port
 			}
@@ -145,8 +168,10 @@ func apps(s *schema.Spec, m *Model) []App {
 
 // inline resolves an inline app's pods: every port in Ports, probes per kind,
 // resources completed.
-func inline(w schema.Workload) *Inline {
+func inline(name string, w schema.Workload) *Inline {
 	in := &Inline{Workload: w, Requirements: requirements(w.Resources, resourceDefaults(w))}
+	in.Deployments = versions(name, w)
+	in.Versions = nil
 	if in.MaxUnavailable == 0 {
 		in.MaxUnavailable = 1
 	}
@@ -168,6 +193,24 @@ func inline(w schema.Workload) *Inline {
 	}
 	in.Probe, in.Probes = nil, nil
 	return in
+}
+
+// versions are an inline app's Deployments: each version with its defaults (the app's
+// image and replicas), or the app itself when it has no versions.
+func versions(name string, w schema.Workload) []Version {
+	if len(w.Versions) == 0 {
+		return []Version{{Deployment: name, Image: w.Image, Replicas: w.Replicas, Labels: map[string]string{LabelName: name}}}
+	}
+	out := make([]Version, 0, len(w.Versions))
+	for _, v := range w.Versions {
+		obj := schema.VersionObjectName(name, v.Name)
+		out = append(out, Version{
+			Name: v.Name, Deployment: obj, Service: obj,
+			Image: or(v.Image, w.Image), Replicas: cmp.Or(v.Replicas, w.Replicas),
+			Labels: map[string]string{LabelName: name, LabelVersion: v.Name},
+		})
+	}
+	return out
 }
 
 // derivedLiveness is the liveness probe of an app that sets a readiness check only:
@@ -287,7 +330,7 @@ func healthApp(s *schema.Spec, m *Model) App {
 		PodSecurity: schema.PodSecurityRestricted,
 		PodSelector: map[string]string{LabelName: HealthResponderName},
 		Service:     ServiceRef{Name: HealthResponderName, Port: HealthPort},
-		Inline:      inline(w),
+		Inline:      inline(HealthResponderName, w),
 		Health:      true,
 	}
 }

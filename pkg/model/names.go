@@ -6,6 +6,7 @@ const (
 	ManagedBy          = "krm-gen"
 	LabelPartOf        = "app.kubernetes.io/part-of"
 	LabelName          = "app.kubernetes.io/name"
+	LabelVersion       = "app.kubernetes.io/version" // an app version's pods (Istio reads it as the canonical revision)
 	LabelGatewayAccess = "krm-gen.dev/gateway"
 	LabelDataplaneMode = "istio.io/dataplane-mode"
 )

@@ -264,7 +264,7 @@ func rule(r schema.Rule, matches []Match, proto schema.RouteProtocol, m *Model) 
 	f.ResponseHeaders = headerEdits(r.ResponseHeaders)
 	if mr := r.Mirror; mr != nil {
 		f.Mirror = &Mirror{
-			Backend: m.backend(schema.RouteBackend{App: mr.App, Service: mr.Service, Namespace: mr.Namespace, Port: mr.Port}, proto, 1),
+			Backend: m.backend(schema.RouteBackend{App: mr.App, Version: mr.Version, Service: mr.Service, Namespace: mr.Namespace, Port: mr.Port}, proto, 1),
 			Percent: mr.Percent,
 		}
 	}
@@ -300,7 +300,15 @@ func (m *Model) backend(b schema.RouteBackend, proto schema.RouteProtocol, weigh
 	if b.Port != 0 {
 		port = b.Port
 	}
-	return Backend{Service: a.Service.Name, Namespace: a.Namespace, Port: port, Weight: weight}
+	svc := a.Service.Name
+	if b.Version != "" && a.Inline != nil {
+		for _, d := range a.Inline.Deployments {
+			if d.Name == b.Version {
+				svc = d.Service
+			}
+		}
+	}
+	return Backend{Service: svc, Namespace: a.Namespace, Port: port, Weight: weight}
 }
 
 // redirectRoute answers plain HTTP with a redirect to HTTPS; the more specific health

@@ -255,8 +255,14 @@ func poolsDiagram(m *model.Model) []string {
 			kind = "git " + a.Git.Path
 		}
 		parts := []string{a.Name, a.Namespace + " · " + kind}
-		if a.Inline != nil && a.Inline.Replicas > 0 {
-			parts[1] += fmt.Sprintf(" ×%d", a.Inline.Replicas)
+		if a.Inline != nil {
+			parts[1] += fmt.Sprintf(" ×%d", a.Inline.TotalReplicas())
+			switch ds := a.Inline.Deployments; {
+			case len(ds) > 1:
+				parts[1] += fmt.Sprintf(" (%d versions)", len(ds))
+			case ds[0].Name != "":
+				parts[1] += " (version " + ds[0].Name + ")"
+			}
 		}
 		pool := a.Placement.Pool
 		if a.Git != nil && !a.Git.PatchPlacement {

@@ -1,9 +1,7 @@
 package render_test
 
 import (
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/krm-gen/krm-gen/internal/crdschema"
+	"github.com/krm-gen/krm-gen/internal/modcache"
 	renderedobj "github.com/krm-gen/krm-gen/internal/rendered"
 	"github.com/krm-gen/krm-gen/pkg/pipeline"
 )
@@ -22,15 +21,11 @@ var gatewayAPIReleases = []string{"v1.2.1", "v1.3.0", "v1.4.1", "v1.5.1", "v1.6.
 // standardCRDs loads config/crd/standard of a Gateway API release from the module cache.
 func standardCRDs(t *testing.T, version string) crdschema.Schemas {
 	t.Helper()
-	out, err := exec.Command("go", "mod", "download", "-json", "sigs.k8s.io/gateway-api@"+version).Output()
+	dir, err := modcache.Dir("sigs.k8s.io/gateway-api@" + version)
 	if err != nil {
-		t.Fatalf("go mod download sigs.k8s.io/gateway-api@%s: %v", version, err)
+		t.Fatal(err)
 	}
-	var mod struct{ Dir string }
-	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
-		t.Fatalf("go mod download: no Dir in %s", out)
-	}
-	s, err := crdschema.LoadDir(filepath.Join(mod.Dir, "config", "crd", "standard"))
+	s, err := crdschema.LoadDir(filepath.Join(dir, "config", "crd", "standard"))
 	if err != nil {
 		t.Fatal(err)
 	}

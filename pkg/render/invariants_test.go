@@ -120,8 +120,14 @@ func checkPod(t *testing.T, path string, r rendered, d *appsv1.Deployment) {
 	m := r.model
 	var app *model.App
 	for i := range m.Apps {
-		if m.Apps[i].Name == d.Name && m.Apps[i].Namespace == d.Namespace {
-			app = &m.Apps[i]
+		a := &m.Apps[i]
+		if a.Namespace != d.Namespace || a.Inline == nil {
+			continue
+		}
+		for _, v := range a.Inline.Deployments {
+			if v.Deployment == d.Name {
+				app = a
+			}
 		}
 	}
 	if app == nil {

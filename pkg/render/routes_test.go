@@ -18,6 +18,8 @@ func TestReferenceGrantsSplitAtSixteenTargets(t *testing.T) {
 			p := &schema.Platform{APIVersion: schema.APIVersion, Kind: schema.Kind, Metadata: schema.Metadata{Name: "t"}}
 			p.Spec.Git = schema.Git{RepoURL: "https://example.com/r.git", Path: "out/t"}
 			p.Spec.Gateway.HTTPS = &schema.HTTPSListener{}
+			p.Spec.NodePools = map[string]schema.NodePool{"system": {Labels: map[string]string{"role": "system"}}}
+			p.Spec.Gateway.NodePool = "system"
 			for i := range n {
 				p.Spec.Routes = append(p.Spec.Routes, schema.Route{
 					Path: fmt.Sprintf("/s%d", i), Namespace: "front",

@@ -31,9 +31,19 @@ func workloads(m *model.Model, t *Tree) error {
 		if len(a.Inline.Files) > 0 {
 			t.add(file, filesConfigMap(m, a))
 		}
-		t.add(file, deployment(m, a), service(m, a))
-		if a.Inline.Replicas > 1 {
-			t.add(file, disruptionBudget(m, a))
+		for _, d := range a.Inline.Deployments {
+			t.add(file, deployment(m, a, d))
+		}
+		t.add(file, service(m, a, a.Name, appLabels(a)))
+		for _, d := range a.Inline.Deployments {
+			if d.Service != "" {
+				t.add(file, service(m, a, d.Service, d.Labels))
+			}
+		}
+		for _, d := range a.Inline.Deployments {
+			if d.Replicas > 1 {
+				t.add(file, disruptionBudget(m, a, d))
+			}
 		}
 	}
 	return nil
@@ -78,11 +88,12 @@ func filesHash(a model.App) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-func deployment(m *model.Model, a model.App) *appsv1.Deployment {
+// deployment is one Deployment of an inline app: the app's only one, or a version's.
+func deployment(m *model.Model, a model.App, d model.Version) *appsv1.Deployment {
 	w := a.Inline
 	c := corev1.Container{
 		Name:            a.Name,
-		Image:           w.Image,
+		Image:           d.Image,
 		Command:         w.Command,
 		Args:            w.Args,
 		Resources:       w.Requirements,
@@ -153,17 +164,17 @@ func deployment(m *model.Model, a model.App) *appsv1.Deployment {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: p})
 	}
 	pod.Containers = []corev1.Container{c}
-	if w.Replicas > 1 {
-		pod.TopologySpreadConstraints = spread(appLabels(a))
+	if d.Replicas > 1 {
+		pod.TopologySpreadConstraints = spread(d.Labels)
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   typeMeta("apps/v1", "Deployment"),
-		ObjectMeta: meta(m, a.Name, a.Namespace, appLabels(a)),
+		ObjectMeta: meta(m, d.Deployment, a.Namespace, d.Labels),
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr(w.Replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: appLabels(a)},
+			Replicas: ptr(d.Replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: d.Labels},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels(m, appLabels(a)), Annotations: annotations},
+				ObjectMeta: metav1.ObjectMeta{Labels: labels(m, d.Labels), Annotations: annotations},
 				Spec:       pod,
 			},
 		},
@@ -188,13 +199,15 @@ func spread(selector map[string]string) []corev1.TopologySpreadConstraint {
 // disruptionBudget keeps a voluntary disruption (a node group roll, a drain) from
 // evicting more than maxUnavailable of an app's replicas at once. Pods that are not
 // ready may always be evicted, so a crash-looping app never blocks a drain.
-func disruptionBudget(m *model.Model, a model.App) *policyv1.PodDisruptionBudget {
+// A version's budget covers its own pods: each version is drained within its own
+// bound, whatever the others' replicas.
+func disruptionBudget(m *model.Model, a model.App, d model.Version) *policyv1.PodDisruptionBudget {
 	return &policyv1.PodDisruptionBudget{
 		TypeMeta:   typeMeta("policy/v1", "PodDisruptionBudget"),
-		ObjectMeta: meta(m, a.Name, a.Namespace, appLabels(a)),
+		ObjectMeta: meta(m, d.Deployment, a.Namespace, d.Labels),
 		Spec: policyv1.PodDisruptionBudgetSpec{
 			MaxUnavailable:             ptr(intstr.FromInt32(a.Inline.MaxUnavailable)),
-			Selector:                   &metav1.LabelSelector{MatchLabels: appLabels(a)},
+			Selector:                   &metav1.LabelSelector{MatchLabels: d.Labels},
 			UnhealthyPodEvictionPolicy: ptr(policyv1.AlwaysAllow),
 		},
 	}
@@ -227,11 +240,12 @@ func containerSecurity(a model.App) *corev1.SecurityContext {
 	return sc
 }
 
-func service(m *model.Model, a model.App) *corev1.Service {
+// service is an inline app's Service (selecting every version's pods) or one version's.
+func service(m *model.Model, a model.App, name string, selector map[string]string) *corev1.Service {
 	svc := &corev1.Service{
 		TypeMeta:   typeMeta("v1", "Service"),
-		ObjectMeta: meta(m, a.Name, a.Namespace, appLabels(a)),
-		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: appLabels(a)},
+		ObjectMeta: meta(m, name, a.Namespace, selector),
+		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: selector},
 	}
 	for _, p := range a.Inline.Ports {
 		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{

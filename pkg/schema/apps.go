@@ -8,7 +8,7 @@ import "slices"
 // in a git repository. krm-gen renders an external app's Application, project,
 // namespace and policies; its chart or folder renders the pods.
 type App struct {
-	Name      string `json:"name" jsonschema:"description=DNS-1035 label, unique; names the app's Application and (inline) its objects"`
+	Name      string `json:"name" jsonschema:"description=DNS-1035 label\\, unique; names the app's Application and (inline) its objects"`
 	Namespace string `json:"namespace"`
 	NodePool  string `json:"nodePool,omitempty" jsonschema:"description=Node pool the app's pods run on (inline: nodeSelector and tolerations; helm: through values; git: kustomize patches)"`
 	Workload
@@ -16,11 +16,11 @@ type App struct {
 	Git          *GitSource        `json:"git,omitempty" jsonschema:"description=The app's pods come from this folder of a git repository"`
 	Service      *AppService       `json:"service,omitempty" jsonschema:"description=The Service routes with app: reach (default: the app's name; inline: its first port)"`
 	PodSecurity  PodSecurityLevel  `json:"podSecurity,omitempty" jsonschema:"description=Pod Security level (default restricted)"`
-	PodSelector  map[string]string `json:"podSelector,omitempty" jsonschema:"description=External apps: labels of the app's pods, which allowFrom policies select (inline pods carry app.kubernetes.io/name)"`
-	Kinds        []GroupKind       `json:"kinds,omitempty" jsonschema:"description=External apps: namespaced kinds the source creates beyond the default list, allowed by the app's project"`
-	ClusterKinds []GroupKind       `json:"clusterKinds,omitempty" jsonschema:"description=External apps: cluster-scoped kinds the source creates, allowed by the app's project (none by default)"`
+	PodSelector  map[string]string `json:"podSelector,omitempty" jsonschema:"description=External apps: labels of the app's pods\\, which allowFrom policies select (inline pods carry app.kubernetes.io/name)"`
+	Kinds        []GroupKind       `json:"kinds,omitempty" jsonschema:"description=External apps: namespaced kinds the source creates beyond the default list\\, allowed by the app's project"`
+	ClusterKinds []GroupKind       `json:"clusterKinds,omitempty" jsonschema:"description=External apps: cluster-scoped kinds the source creates\\, allowed by the app's project (none by default)"`
 	AllowFrom    []Source          `json:"allowFrom,omitempty" jsonschema:"description=Extra L4 sources allowed besides the gateway and the app's own namespace"`
-	Egress       []Destination     `json:"egress,omitempty" jsonschema:"description=Where the app's pods connect beyond DNS, their own namespace and the apps that allow them (NetworkPolicy egress)"`
+	Egress       []Destination     `json:"egress,omitempty" jsonschema:"description=Where the app's pods connect beyond DNS\\, their own namespace and the apps that allow them (NetworkPolicy egress)"`
 }
 
 // Destination is where an app's pods may open connections: the pods of a namespace
@@ -38,23 +38,33 @@ type Workload struct {
 	Port             int32      `json:"port,omitempty" jsonschema:"description=The one port (named http); or ports"`
 	Ports            []Port     `json:"ports,omitempty" jsonschema:"description=Named ports; the first is the default of the Service and the probes"`
 	Replicas         int32      `json:"replicas,omitempty" jsonschema:"description=Pod replicas (default 1)"`
-	MaxUnavailable   int32      `json:"maxUnavailable,omitempty" jsonschema:"description=Replicas > 1: how many pods a voluntary disruption (node drain) may evict at once, the app's PodDisruptionBudget (default 1)"`
+	MaxUnavailable   int32      `json:"maxUnavailable,omitempty" jsonschema:"description=Replicas > 1: how many pods a voluntary disruption (node drain) may evict at once\\, the app's PodDisruptionBudget (default 1)"`
 	Command          []string   `json:"command,omitempty"`
 	Args             []string   `json:"args,omitempty"`
 	Env              []EnvVar   `json:"env,omitempty"`
 	EnvFrom          []EnvFrom  `json:"envFrom,omitempty" jsonschema:"description=Every key of a Secret or ConfigMap as environment variables"`
 	Resources        *Resources `json:"resources,omitempty"`
 	Probe            *Probe     `json:"probe,omitempty" jsonschema:"description=Short form: the readiness probe; liveness is then a TCP connect to its port (none when it is a TCP connect itself)"`
-	Probes           *Probes    `json:"probes,omitempty" jsonschema:"description=Readiness, liveness and startup probes; liveness must not be the readiness check (without it: a TCP connect to the readiness port)"`
+	Probes           *Probes    `json:"probes,omitempty" jsonschema:"description=Readiness\\, liveness and startup probes; liveness must not be the readiness check (without it: a TCP connect to the readiness port)"`
 	Files            []File     `json:"files,omitempty" jsonschema:"description=Files mounted read-only from a generated ConfigMap"`
 	WritablePaths    []string   `json:"writablePaths,omitempty" jsonschema:"description=Paths given an emptyDir (root filesystem is read-only; default /tmp)"`
 	RunAsUser        *int64     `json:"runAsUser,omitempty" jsonschema:"description=Numeric user ID; needed under restricted Pod Security when the image's USER is a name"`
 	ImagePullSecrets []string   `json:"imagePullSecrets,omitempty" jsonschema:"description=Secrets (kubernetes.io/dockerconfigjson) in the app's namespace to pull the image with"`
+	Versions         []Version  `json:"versions,omitempty" jsonschema:"description=Builds of the app running side by side (canary or blue/green): each its own Deployment and Service <app>-<version>; the app's Service reaches them all"`
+}
+
+// Version is one build of an inline app running beside its others: Deployment and
+// Service <app>-<name>, its pods labelled app.kubernetes.io/version: <name>. Routes
+// send to one version with a backend's version; the rest of the pod spec is the app's.
+type Version struct {
+	Name     string `json:"name" jsonschema:"description=DNS-1123 label (v1 or canary); the pods' app.kubernetes.io/version"`
+	Image    string `json:"image,omitempty" jsonschema:"description=Container image of this version (default: the app's image)"`
+	Replicas int32  `json:"replicas,omitempty" jsonschema:"description=Pod replicas of this version (default: the app's replicas)"`
 }
 
 // Port is a named port of an inline app.
 type Port struct {
-	Name     string       `json:"name" jsonschema:"description=IANA service name: up to 15 lowercase letters, digits and hyphens"`
+	Name     string       `json:"name" jsonschema:"description=IANA service name: up to 15 lowercase letters\\, digits and hyphens"`
 	Port     int32        `json:"port"`
 	Protocol PortProtocol `json:"protocol,omitempty" jsonschema:"description=What the port speaks (default HTTP); sets the Service's appProtocol"`
 }
@@ -116,9 +126,9 @@ type File struct {
 type HelmSource struct {
 	RepoURL     string         `json:"repoURL" jsonschema:"description=Helm repository (https://) or OCI registry (oci://host/path)"`
 	Chart       string         `json:"chart"`
-	Version     string         `json:"version" jsonschema:"description=Chart version, pinned"`
+	Version     string         `json:"version" jsonschema:"description=Chart version\\, pinned"`
 	ReleaseName string         `json:"releaseName,omitempty" jsonschema:"description=Helm release name (default: the app's name)"`
-	Values      map[string]any `json:"values,omitempty" jsonschema:"description=Chart values, rendered as helm.valuesObject"`
+	Values      map[string]any `json:"values,omitempty" jsonschema:"description=Chart values\\, rendered as helm.valuesObject"`
 	// NodeSelectorPaths and TolerationsPaths are where the chart reads placement.
 	NodeSelectorPaths []string `json:"nodeSelectorPaths,omitempty" jsonschema:"description=Value paths (a.b.c) krm-gen sets to the pool's labels (default nodeSelector)"`
 	TolerationsPaths  []string `json:"tolerationsPaths,omitempty" jsonschema:"description=Value paths krm-gen sets to the pool's tolerations (default tolerations)"`
@@ -127,7 +137,7 @@ type HelmSource struct {
 // GitSource is a folder of manifests an app's pods come from.
 type GitSource struct {
 	RepoURL   string `json:"repoURL"`
-	Revision  string `json:"revision" jsonschema:"description=Branch, tag or commit; pin a tag or commit"`
+	Revision  string `json:"revision" jsonschema:"description=Branch\\, tag or commit; pin a tag or commit"`
 	Path      string `json:"path" jsonschema:"description=Folder inside the repository"`
 	Include   string `json:"include,omitempty" jsonschema:"description=Plain folders: glob of the files to apply (Argo CD directory.include)"`
 	Kustomize bool   `json:"kustomize,omitempty" jsonschema:"description=The folder holds a kustomization.yaml: krm-gen patches placement in (Argo CD applies patches only to kustomizations)"`
@@ -152,8 +162,8 @@ type Source struct {
 	Namespace      string   `json:"namespace,omitempty"`
 	ServiceAccount string   `json:"serviceAccount,omitempty" jsonschema:"description=Service account in namespace (needs namespace)"`
 	IPBlocks       []string `json:"ipBlocks,omitempty"`
-	Paths          []string `json:"paths,omitempty" jsonschema:"description=L7: request paths allowed (/api, /api/*, */info); the namespace gets a waypoint that enforces them"`
-	Methods        []string `json:"methods,omitempty" jsonschema:"description=L7: request methods allowed (GET, POST, ...); enforced by the namespace's waypoint"`
+	Paths          []string `json:"paths,omitempty" jsonschema:"description=L7: request paths allowed (/api\\, /api/*\\, */info); the namespace gets a waypoint that enforces them"`
+	Methods        []string `json:"methods,omitempty" jsonschema:"description=L7: request methods allowed (GET\\, POST\\, ...); enforced by the namespace's waypoint"`
 }
 
 // Inline reports whether krm-gen renders the app's pods (no helm or git source).

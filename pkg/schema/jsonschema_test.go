@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -92,5 +93,29 @@ func TestCommittedSchemaIsCurrent(t *testing.T) {
 	}
 	if !json.Valid(committed) {
 		t.Error("committed schema is not JSON")
+	}
+}
+
+// TestDescriptionsKeepTheirCommas: the schema reflector splits a jsonschema tag at
+// commas, so a description's own commas must be escaped (\\, in the Go tag) or the
+// description is cut at the first one in the schema and in docs/spec.md.
+func TestDescriptionsKeepTheirCommas(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	tag := regexp.MustCompile(`jsonschema:"description=([^"]*)"`)
+	checked := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range tag.FindAllSubmatch(src, -1) {
+			checked++
+			if d := string(m[1]); regexp.MustCompile(`(^|[^\\]),`).MatchString(d) {
+				t.Errorf("%s: description %q has an unescaped comma: write \\\\, (the schema would cut it there)", f, d)
+			}
+		}
+	}
+	if checked < 50 {
+		t.Errorf("checked %d descriptions, want the schema's (at least 50)", checked)
 	}
 }

@@ -27,9 +27,9 @@ type MeshRoute struct {
 type Rule struct {
 	Matches         []RouteMatch   `json:"matches,omitempty" jsonschema:"description=ORed; each match ANDs its conditions; none matches every request"`
 	Backends        []RouteBackend `json:"backends,omitempty" jsonschema:"description=Weighted split of the requests"`
-	Timeout         string         `json:"timeout,omitempty" jsonschema:"description=Request timeout, a Gateway API duration (10s, 1m30s, 500ms); HTTP only"`
-	RequestHeaders  *HeaderFilter  `json:"requestHeaders,omitempty" jsonschema:"description=Headers set, added or removed before forwarding"`
-	ResponseHeaders *HeaderFilter  `json:"responseHeaders,omitempty" jsonschema:"description=Headers set, added or removed in the response"`
+	Timeout         string         `json:"timeout,omitempty" jsonschema:"description=Request timeout\\, a Gateway API duration (10s\\, 1m30s\\, 500ms); HTTP only"`
+	RequestHeaders  *HeaderFilter  `json:"requestHeaders,omitempty" jsonschema:"description=Headers set\\, added or removed before forwarding"`
+	ResponseHeaders *HeaderFilter  `json:"responseHeaders,omitempty" jsonschema:"description=Headers set\\, added or removed in the response"`
 	Rewrite         string         `json:"rewrite,omitempty" jsonschema:"description=Replace the matched path prefix with this before forwarding; HTTP only"`
 	Redirect        *RouteRedirect `json:"redirect,omitempty" jsonschema:"description=Answer with a redirect instead of forwarding; HTTP only"`
 	Mirror          *RouteMirror   `json:"mirror,omitempty" jsonschema:"description=Also send a copy of a share of the requests to a backend (responses are dropped)"`
@@ -47,17 +47,18 @@ type RouteMatch struct {
 
 // GRPCMatch matches a gRPC call by service and method (exact).
 type GRPCMatch struct {
-	Service string `json:"service,omitempty" jsonschema:"description=Fully qualified service, e.g. shop.v1.Cart"`
-	Method  string `json:"method,omitempty" jsonschema:"description=Method name, e.g. GetCart"`
+	Service string `json:"service,omitempty" jsonschema:"description=Fully qualified service\\, e.g. shop.v1.Cart"`
+	Method  string `json:"method,omitempty" jsonschema:"description=Method name\\, e.g. GetCart"`
 }
 
 // RouteBackend is one weighted backend: an app's Service or an existing Service.
 type RouteBackend struct {
 	App       string `json:"app,omitempty"`
+	Version   string `json:"version,omitempty" jsonschema:"description=With app: only this version of the app (its Service <app>-<version>)"`
 	Service   string `json:"service,omitempty"`
 	Namespace string `json:"namespace,omitempty" jsonschema:"description=The Service's namespace (default: the route's)"`
 	Port      int32  `json:"port,omitempty" jsonschema:"description=The Service's port (app: default the app's)"`
-	Weight    *int32 `json:"weight,omitempty" jsonschema:"description=Share of the requests, 0 to 1000000 (default 1)"`
+	Weight    *int32 `json:"weight,omitempty" jsonschema:"description=Share of the requests\\, 0 to 1000000 (default 1)"`
 }
 
 // Backend is an existing Service a route forwards to.
@@ -76,8 +77,8 @@ type ServicePort struct {
 
 // HeaderFilter changes request or response headers.
 type HeaderFilter struct {
-	Set    map[string]string `json:"set,omitempty" jsonschema:"description=Header name -> value, replacing any value"`
-	Add    map[string]string `json:"add,omitempty" jsonschema:"description=Header name -> value, added to any value"`
+	Set    map[string]string `json:"set,omitempty" jsonschema:"description=Header name -> value\\, replacing any value"`
+	Add    map[string]string `json:"add,omitempty" jsonschema:"description=Header name -> value\\, added to any value"`
 	Remove []string          `json:"remove,omitempty" jsonschema:"description=Header names removed"`
 }
 
@@ -87,16 +88,17 @@ type RouteRedirect struct {
 	Hostname   string `json:"hostname,omitempty" jsonschema:"description=Default: the request's"`
 	Path       string `json:"path,omitempty" jsonschema:"description=Replaces the whole path (default: the request's)"`
 	Port       int32  `json:"port,omitempty"`
-	StatusCode int    `json:"statusCode,omitempty" jsonschema:"description=301, 302 (default), 303, 307 or 308"`
+	StatusCode int    `json:"statusCode,omitempty" jsonschema:"description=301\\, 302 (default)\\, 303\\, 307 or 308"`
 }
 
 // RouteMirror sends a copy of a share of the requests to a backend.
 type RouteMirror struct {
 	App       string `json:"app,omitempty"`
+	Version   string `json:"version,omitempty" jsonschema:"description=With app: only this version of the app"`
 	Service   string `json:"service,omitempty"`
 	Namespace string `json:"namespace,omitempty"`
 	Port      int32  `json:"port,omitempty"`
-	Percent   int32  `json:"percent,omitempty" jsonschema:"description=Share of the requests mirrored, 1-100 (default 100)"`
+	Percent   int32  `json:"percent,omitempty" jsonschema:"description=Share of the requests mirrored\\, 1-100 (default 100)"`
 }
 
 // Waypoints configures the waypoints krm-gen adds to namespaces with mesh routes or

@@ -18,7 +18,7 @@ type Platform struct {
 
 // Metadata names the platform; annotations carry the kustomize function config.
 type Metadata struct {
-	Name        string            `json:"name" jsonschema:"description=DNS label; prefixes platform-level names (root app, projects)"`
+	Name        string            `json:"name" jsonschema:"description=DNS label; prefixes platform-level names (root app\\, projects)"`
 	Namespace   string            `json:"namespace,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
@@ -38,7 +38,7 @@ type Spec struct {
 	Security     Security               `json:"security,omitempty"`
 	Apps         []App                  `json:"apps,omitempty"`
 	Routes       []Route                `json:"routes,omitempty" jsonschema:"description=North-south: HTTPRoutes and GRPCRoutes on the gateway"`
-	MeshRoutes   []MeshRoute            `json:"meshRoutes,omitempty" jsonschema:"description=East-west: HTTPRoutes whose parent is a Service, served by its namespace's waypoint"`
+	MeshRoutes   []MeshRoute            `json:"meshRoutes,omitempty" jsonschema:"description=East-west: HTTPRoutes whose parent is a Service\\, served by its namespace's waypoint"`
 	Waypoints    Waypoints              `json:"waypoints,omitempty" jsonschema:"description=The waypoints krm-gen adds to namespaces that need L7 in the mesh"`
 	Environments map[string]Environment `json:"environments,omitempty" jsonschema:"description=Per-environment overrides; each renders into its own folder with its own root app"`
 }
@@ -46,14 +46,14 @@ type Spec struct {
 // Git locates the rendered tree inside the platform repository.
 type Git struct {
 	RepoURL  string `json:"repoURL"`
-	Revision string `json:"revision,omitempty" jsonschema:"description=Branch, tag or commit (default main)"`
-	Path     string `json:"path" jsonschema:"description=Folder of the rendered tree inside the repository, e.g. out/eks"`
+	Revision string `json:"revision,omitempty" jsonschema:"description=Branch\\, tag or commit (default main)"`
+	Path     string `json:"path" jsonschema:"description=Folder of the rendered tree inside the repository\\, e.g. out/eks"`
 }
 
 // Versions pins the upstream releases the platform installs.
 type Versions struct {
-	GatewayAPI string `json:"gatewayAPI,omitempty" jsonschema:"description=Gateway API release, e.g. v1.6.3"`
-	Istio      string `json:"istio,omitempty" jsonschema:"description=Istio release, e.g. 1.31.0"`
+	GatewayAPI string `json:"gatewayAPI,omitempty" jsonschema:"description=Gateway API release\\, e.g. v1.6.3"`
+	Istio      string `json:"istio,omitempty" jsonschema:"description=Istio release\\, e.g. 1.31.0"`
 }
 
 // ArgoCD says where Argo CD runs and which cluster it deploys to.
@@ -71,15 +71,15 @@ type Network struct {
 // who reaches the EKS API, teardown protection, log retention. Each relaxes one of
 // terraform/'s defaults (private API only, deletion protection on, 90 days of logs).
 type Cluster struct {
-	APIAccess          APIAccess `json:"apiAccess,omitempty" jsonschema:"description=Networks allowed to reach the EKS API (default: the nodes only, through the private endpoint)"`
+	APIAccess          APIAccess `json:"apiAccess,omitempty" jsonschema:"description=Networks allowed to reach the EKS API (default: the nodes only\\, through the private endpoint)"`
 	DeletionProtection *bool     `json:"deletionProtection,omitempty" jsonschema:"description=Deletion protection of the EKS cluster and the ALB (default true; false is a warning)"`
-	LogRetentionDays   int32     `json:"logRetentionDays,omitempty" jsonschema:"description=Days the control-plane logs, VPC flow logs and ALB access logs are kept (default 90): a CloudWatch Logs retention value"`
+	LogRetentionDays   int32     `json:"logRetentionDays,omitempty" jsonschema:"description=Days the control-plane logs\\, VPC flow logs and ALB access logs are kept (default 90): a CloudWatch Logs retention value"`
 }
 
 // APIAccess lists the networks that may reach the EKS API endpoint.
 type APIAccess struct {
-	PublicCIDRs  []string `json:"publicCIDRs,omitempty" jsonschema:"description=IPv4 CIDRs (prefix 1-32) allowed on a public endpoint, which is off unless this is set (a warning)"`
-	PrivateCIDRs []string `json:"privateCIDRs,omitempty" jsonschema:"description=IPv4 CIDRs (VPN, peered VPCs, CI runners; prefix 1-32) allowed on the private endpoint besides the nodes"`
+	PublicCIDRs  []string `json:"publicCIDRs,omitempty" jsonschema:"description=IPv4 CIDRs (prefix 1-32) allowed on a public endpoint\\, which is off unless this is set (a warning)"`
+	PrivateCIDRs []string `json:"privateCIDRs,omitempty" jsonschema:"description=IPv4 CIDRs (VPN\\, peered VPCs\\, CI runners; prefix 1-32) allowed on the private endpoint besides the nodes"`
 }
 
 // NodePool is a group of nodes with the labels and taints workloads are placed by.
@@ -110,7 +110,7 @@ type Gateway struct {
 	Namespace      string          `json:"namespace,omitempty" jsonschema:"description=Gateway namespace (default istio-ingress)"`
 	NodePool       string          `json:"nodePool,omitempty" jsonschema:"description=Node pool the gateway pods (and istiod) run on"`
 	Replicas       int32           `json:"replicas,omitempty" jsonschema:"description=Gateway pod replicas (default 2)"`
-	MaxReplicas    int32           `json:"maxReplicas,omitempty" jsonschema:"description=When set, a HorizontalPodAutoscaler scales between replicas and maxReplicas"`
+	MaxReplicas    int32           `json:"maxReplicas,omitempty" jsonschema:"description=When set\\, a HorizontalPodAutoscaler scales between replicas and maxReplicas"`
 	Hostname       string          `json:"hostname,omitempty" jsonschema:"description=Optional listener hostname"`
 	HTTP           *HTTPListener   `json:"http,omitempty"`
 	HTTPS          *HTTPSListener  `json:"https,omitempty"`
@@ -132,7 +132,7 @@ type HTTPSListener struct {
 	CertificateNamespace string       `json:"certificateNamespace,omitempty" jsonschema:"description=Namespace of the Secret (default: the gateway's); another namespace gets a ReferenceGrant"`
 	Certificate          *Certificate `json:"certificate,omitempty"`
 	// Certificates: one listener per hostname, for a gateway that faces clients itself.
-	Certificates []ListenerCertificate `json:"certificates,omitempty" jsonschema:"description=Where the gateway faces clients (aks; eks with an internet-facing NLB): one HTTPS listener per hostname with its own certificate, chosen by SNI"`
+	Certificates []ListenerCertificate `json:"certificates,omitempty" jsonschema:"description=Where the gateway faces clients (aks; eks with an internet-facing NLB): one HTTPS listener per hostname with its own certificate\\, chosen by SNI"`
 }
 
 // ListenerCertificate is an HTTPS listener for one hostname and its certificate.
@@ -147,7 +147,7 @@ const IssuerSelfSigned = "selfSigned"
 
 // Certificate asks cert-manager to issue the listener's certificate.
 type Certificate struct {
-	Issuer   string   `json:"issuer" jsonschema:"description=cert-manager ClusterIssuer name, or selfSigned"`
+	Issuer   string   `json:"issuer" jsonschema:"description=cert-manager ClusterIssuer name\\, or selfSigned"`
 	DNSNames []string `json:"dnsNames,omitempty"`
 }
 
@@ -155,7 +155,7 @@ type Certificate struct {
 type LoadBalancer struct {
 	Scheme          LBScheme    `json:"scheme,omitempty" jsonschema:"description=NLB scheme (default internal)"`
 	Mode            LBMode      `json:"mode,omitempty" jsonschema:"description=eks: internal NLB (default) or TargetGroupBinding to the ALB target group"`
-	PrivateIPs      []PrivateIP `json:"privateIPs,omitempty" jsonschema:"description=nlb mode: pinned NLB addresses, one per subnet"`
+	PrivateIPs      []PrivateIP `json:"privateIPs,omitempty" jsonschema:"description=nlb mode: pinned NLB addresses\\, one per subnet"`
 	TargetGroupARN  string      `json:"targetGroupARN,omitempty"`
 	TargetGroupName string      `json:"targetGroupName,omitempty"`
 	ALB             *ALB        `json:"alb,omitempty"`
@@ -170,7 +170,7 @@ type PrivateIP struct {
 // ALB holds the public ALB settings Terraform needs.
 type ALB struct {
 	CertificateARN       string   `json:"certificateARN,omitempty" jsonschema:"description=The HTTPS listener's default certificate (ACM)"`
-	ExtraCertificateARNs []string `json:"extraCertificateARNs,omitempty" jsonschema:"description=More public certificates on the ALB's listener, chosen by SNI (the ALB terminates the clients' TLS)"`
+	ExtraCertificateARNs []string `json:"extraCertificateARNs,omitempty" jsonschema:"description=More public certificates on the ALB's listener\\, chosen by SNI (the ALB terminates the clients' TLS)"`
 	WAFACLARN            string   `json:"wafACLARN,omitempty"`
 }
 
@@ -204,7 +204,7 @@ type Security struct {
 // ingress is always denied but for the platform's own traffic and allowFrom; egress
 // is denied but for DNS, the namespace itself and what apps declare, unless relaxed.
 type NetworkPolicy struct {
-	Egress EgressMode `json:"egress,omitempty" jsonschema:"description=restricted (default): DNS, the namespace's own pods, the apps' egress and allowFrom callees only; unrestricted: any destination (a warning)"`
+	Egress EgressMode `json:"egress,omitempty" jsonschema:"description=restricted (default): DNS\\, the namespace's own pods\\, the apps' egress and allowFrom callees only; unrestricted: any destination (a warning)"`
 }
 
 // Environment overrides parts of the spec for one environment (dev, prod, ...).

@@ -282,6 +282,9 @@ func (v *validator) network(fp *field.Path) {
 }
 
 func (v *validator) nodePools(fp *field.Path) {
+	if len(v.p.Spec.NodePools) == 0 {
+		v.add(field.Required(fp, "at least one node pool: the cluster's nodes are its pools (Terraform's node groups), and without one no pod runs"))
+	}
 	for _, name := range sortedKeys(v.p.Spec.NodePools) {
 		pool := v.p.Spec.NodePools[name]
 		pp := fp.Key(name)

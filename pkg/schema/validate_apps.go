@@ -7,6 +7,7 @@ import (
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/blang/semver/v4"
@@ -52,7 +53,69 @@ func (v *validator) apps(fp *field.Path) {
 			v.destination(ap.Child("egress").Index(j), d)
 		}
 	}
+	v.versionObjects(fp)
 }
+
+// appVersions checks an inline app's versions: names, their objects' names, images and
+// replicas. Every version needs an image, its own or the app's.
+func (v *validator) appVersions(ap *field.Path, a *App) {
+	seen := map[string]int{}
+	for j, ver := range a.Versions {
+		vp := ap.Child("versions").Index(j)
+		if v.label(vp.Child("name"), ver.Name) {
+			if k, isDup := seen[ver.Name]; isDup {
+				v.add(Duplicate(vp.Child("name"), ver.Name, fmt.Sprintf("already used by versions[%d]", k)))
+			}
+			seen[ver.Name] = j
+			// Its Deployment and Service are <app>-<version>.
+			if obj := VersionObjectName(a.Name, ver.Name); len(validation.IsDNS1035Label(obj)) > 0 {
+				v.add(field.Invalid(vp.Child("name"), ver.Name, fmt.Sprintf("names the version's Service %q, which must be a DNS-1035 label of at most 63 characters: shorten the app's or the version's name", obj)))
+			}
+		}
+		switch {
+		case ver.Image != "":
+			v.image(vp.Child("image"), ver.Image)
+		case a.Image == "":
+			v.add(field.Required(vp.Child("image"), "the version's image (the app sets none to default to)"))
+		}
+		if ver.Replicas < 0 {
+			v.add(field.Invalid(vp.Child("replicas"), ver.Replicas, "must not be negative"))
+		}
+	}
+}
+
+// versionObjects checks that the Deployment and Service of a version are no other
+// app's or version's objects in its namespace.
+func (v *validator) versionObjects(fp *field.Path) {
+	owner := map[string]string{} // namespace/name -> what renders it
+	for i, a := range v.p.Spec.Apps {
+		owner[a.Namespace+"/"+a.Name] = fp.Index(i).String()
+		if a.Service != nil && a.Service.Name != "" {
+			owner[a.Namespace+"/"+a.Service.Name] = fp.Index(i).String()
+		}
+	}
+	for i, a := range v.p.Spec.Apps {
+		seen := map[string]bool{}
+		for j, ver := range a.Versions {
+			vp := fp.Index(i).Child("versions").Index(j)
+			obj := VersionObjectName(a.Name, ver.Name)
+			key := a.Namespace + "/" + obj
+			switch other, taken := owner[key]; {
+			case seen[ver.Name]:
+				// the same version twice: reported by appVersions
+			case !taken:
+				owner[key] = vp.String()
+			default:
+				v.add(Duplicate(vp.Child("name"), ver.Name,
+					fmt.Sprintf("the version's Deployment and Service %s are the objects of %s in namespace %s", obj, other, a.Namespace)))
+			}
+			seen[ver.Name] = true
+		}
+	}
+}
+
+// VersionObjectName is the name of the Deployment and Service of an app's version.
+func VersionObjectName(app, version string) string { return app + "-" + version }
 
 // destination checks one egress destination of an app.
 func (v *validator) destination(fp *field.Path, d Destination) {
@@ -81,23 +144,31 @@ func (v *validator) destination(fp *field.Path, d Destination) {
 
 // inline checks the fields of an app whose pods krm-gen renders.
 func (v *validator) inline(ap *field.Path, a *App) {
-	if a.Image == "" && a.Port == 0 && len(a.Ports) == 0 {
+	if a.Image == "" && a.Port == 0 && len(a.Ports) == 0 && len(a.Versions) == 0 {
 		v.add(field.Required(ap.Child("image"), "an app's pods come from an image (inline), a chart (helm) or a folder of manifests (git)"))
 		return
 	}
-	v.image(ap.Child("image"), a.Image)
+	if a.Image != "" || !slices.ContainsFunc(a.Versions, func(ver Version) bool { return ver.Image != "" }) {
+		v.image(ap.Child("image"), a.Image)
+	}
+	v.appVersions(ap, a)
 	ports := v.ports(ap, a)
 	if a.Replicas < 0 {
 		v.add(field.Invalid(ap.Child("replicas"), a.Replicas, "must not be negative"))
+	}
+	// The budget is per Deployment: the app's, or each version's.
+	replicas := a.Replicas
+	for _, ver := range a.Versions {
+		replicas = max(replicas, ver.Replicas)
 	}
 	switch mp := ap.Child("maxUnavailable"); {
 	case a.MaxUnavailable < 0:
 		v.add(field.Invalid(mp, a.MaxUnavailable, "must not be negative"))
 	case a.MaxUnavailable == 0:
-	case a.Replicas <= 1:
+	case replicas <= 1:
 		v.warn(field.Invalid(mp, a.MaxUnavailable, "has no effect: an app with one replica gets no PodDisruptionBudget"))
-	case a.MaxUnavailable >= a.Replicas:
-		v.warn(field.Invalid(mp, a.MaxUnavailable, fmt.Sprintf("lets a node drain evict every replica (%d) at once", a.Replicas)))
+	case a.MaxUnavailable >= replicas:
+		v.warn(field.Invalid(mp, a.MaxUnavailable, fmt.Sprintf("lets a node drain evict every replica (%d) at once", replicas)))
 	}
 	v.env(ap, a)
 	v.resources(ap.Child("resources"), a.Resources)
@@ -148,7 +219,8 @@ func (v *validator) inline(ap *field.Path, a *App) {
 	switch {
 	case a.RunAsUser != nil && (*a.RunAsUser < 0 || (*a.RunAsUser == 0 && a.PodSecurity == PodSecurityRestricted)):
 		v.add(field.Invalid(ap.Child("runAsUser"), *a.RunAsUser, "must be a non-root user ID (restricted Pod Security runs as non-root)"))
-	case a.RunAsUser == nil && a.PodSecurity == PodSecurityRestricted && a.Image != "" && !numericUserImage(a.Image):
+	case a.RunAsUser == nil && a.PodSecurity == PodSecurityRestricted && a.Image != "" && !numericUserImage(a.Image),
+		a.RunAsUser == nil && a.PodSecurity == PodSecurityRestricted && a.Image == "" && len(a.Versions) > 0 && a.Versions[0].Image != "" && !numericUserImage(a.Versions[0].Image):
 		v.warn(field.Forbidden(ap.Child("runAsUser"), "not set, and krm-gen does not know the image's user: if its USER is a name, not a number, the kubelet refuses to start it under runAsNonRoot (restricted Pod Security); set runAsUser to the user's numeric ID"))
 	}
 	for j, s := range a.ImagePullSecrets {

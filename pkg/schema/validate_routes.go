@@ -38,6 +38,7 @@ type appRef struct {
 	portless  bool                   // an external app whose spec names no Service port
 	ports     map[int32]PortProtocol // inline apps: the ports they declare
 	port      int32                  // inline apps: the port app: routes reach by default
+	versions  []string               // inline apps: the versions' names
 }
 
 func (v *validator) appRefs() map[string]appRef {
@@ -45,6 +46,9 @@ func (v *validator) appRefs() map[string]appRef {
 	for i, a := range v.p.Spec.Apps {
 		ref := appRef{index: i, namespace: a.Namespace, portless: !a.Inline() && (a.Service == nil || a.Service.Port == 0)}
 		if a.Inline() {
+			for _, ver := range a.Versions {
+				ref.versions = append(ref.versions, ver.Name)
+			}
 			ref.ports = map[int32]PortProtocol{}
 			if a.Port != 0 {
 				ref.ports[a.Port], ref.port = ProtocolHTTP, a.Port
@@ -100,7 +104,7 @@ func (v *validator) routes(fp *field.Path) {
 		case targets > 0 && r.Redirect != nil:
 			v.add(field.Forbidden(rp.Child("redirect"), "a redirect answers the request itself: it takes no app, backend or backends"))
 		case r.App != "":
-			v.appBackend(rp, r.App, apps, 0, "", r.Protocol)
+			v.appBackend(rp, r.App, "", apps, 0, "", r.Protocol)
 		case r.Backend != nil:
 			bp := rp.Child("backend")
 			v.serviceName(bp.Child("service"), r.Backend.Service)
@@ -245,7 +249,7 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 		case b.App != "" && b.Service != "":
 			v.add(field.Forbidden(bp, "a backend is an app or a service, not both"))
 		case b.App != "":
-			v.appBackend(bp, b.App, apps, b.Port, b.Namespace, proto)
+			v.appBackend(bp, b.App, b.Version, apps, b.Port, b.Namespace, proto)
 		case b.Service != "":
 			v.serviceName(bp.Child("service"), b.Service)
 			if b.Port == 0 {
@@ -255,6 +259,9 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 			}
 		default:
 			v.add(field.Required(bp.Child("app"), "a backend is an app or a service"))
+		}
+		if b.Version != "" && b.App == "" {
+			v.add(field.Forbidden(bp.Child("version"), "a version is one of an app's: name the app"))
 		}
 		if b.Namespace != "" {
 			v.namespace(bp.Child("namespace"), b.Namespace)
@@ -332,12 +339,15 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 		case mr.App == "" && mr.Service == "":
 			v.add(field.Required(mp.Child("app"), "a mirror names exactly one of app or service"))
 		case mr.App != "":
-			v.appBackend(mp, mr.App, apps, mr.Port, mr.Namespace, proto)
+			v.appBackend(mp, mr.App, mr.Version, apps, mr.Port, mr.Namespace, proto)
 		default:
 			v.serviceName(mp.Child("service"), mr.Service)
 			if mr.Port == 0 {
 				v.add(field.Required(mp.Child("port"), "the Service's port"))
 			}
+		}
+		if mr.Version != "" && mr.App == "" {
+			v.add(field.Forbidden(mp.Child("version"), "a version is one of an app's: name the app"))
 		}
 		if mr.Port != 0 {
 			v.port(mp.Child("port"), mr.Port)
@@ -358,7 +368,7 @@ func (v *validator) rule(rp *field.Path, r *Rule, proto RouteProtocol, apps map[
 // appBackend checks a route's reference to an app: bp is the path of the object that
 // names it in its app field, beside a port and a namespace (0 and "" when none); proto
 // is the route's protocol.
-func (v *validator) appBackend(bp *field.Path, name string, apps map[string]appRef, port int32, namespace string, proto RouteProtocol) {
+func (v *validator) appBackend(bp *field.Path, name, version string, apps map[string]appRef, port int32, namespace string, proto RouteProtocol) {
 	fp := bp.Child("app")
 	a, ok := apps[name]
 	switch {
@@ -367,6 +377,13 @@ func (v *validator) appBackend(bp *field.Path, name string, apps map[string]appR
 		return
 	case a.portless && port == 0:
 		v.add(field.Invalid(fp, name, fmt.Sprintf("its pods come from a chart or folder and spec.apps[%d].service names no port: set it (the port of the Service the source creates), or route with backend", a.index)))
+	}
+	if version != "" && !slices.Contains(a.versions, version) {
+		msg := fmt.Sprintf("app %s has no version %s (spec.apps[%d].versions names %s)", name, version, a.index, strings.Join(a.versions, ", "))
+		if len(a.versions) == 0 {
+			msg = fmt.Sprintf("app %s has no versions (spec.apps[%d].versions): leave version out", name, a.index)
+		}
+		v.add(field.Invalid(bp.Child("version"), version, msg))
 	}
 	if namespace != "" && namespace != a.namespace {
 		v.add(field.Invalid(bp.Child("namespace"), namespace, fmt.Sprintf("app %s runs in namespace %s: an app backend is always its app's Service (leave namespace out, or name the Service with service)", name, a.namespace)))
