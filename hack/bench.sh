@@ -234,7 +234,7 @@ if want apps || want helm || want peer-check; then
 				exit 1
 			fi
 			sed 's/^/  /' "$work/compare-$n" >&2
-			peer_counts+=("$n apps: $(head -2 "$work/compare-$n" | sed 's/ (.*//' | tr -s ' ' | paste -sd ';' -); $(sed -n 3p "$work/compare-$n")")
+			peer_counts+=("$n apps: $(head -2 "$work/compare-$n" | sed 's/ (.*//; s/:  */ /' | paste -sd ',' - | sed 's/,/, /'); $(sed -n 3p "$work/compare-$n" | sed 's/ (.*//')")
 			if want helm; then
 				cmds+=(
 					"apps$n-helm" "$helm template peer $peer/chart -f $work/specs/values-$n.yaml"
@@ -355,15 +355,17 @@ fi
 
 echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
 echo
-echo "| case | command | wall ms | CPU ms | peak RSS MiB | runs |"
-echo "|---|---|---:|---:|---:|---:|"
-for r in "${rows[@]}"; do
-	l=${r%%|*}
-	printf '| %s | %s | %s | %s | %s | %d |\n' "$l" "${r#*|}" "$(median "$l" 1)" "$(median "$l" 2)" "$(mib "$l")" "$(wc -l <"$work/samples/$l")"
-done
-echo
-echo "(medians; CPU = user+sys)"
-echo
+if [ ${#rows[@]} -gt 0 ]; then
+	echo "| case | command | wall ms | CPU ms | peak RSS MiB | runs |"
+	echo "|---|---|---:|---:|---:|---:|"
+	for r in "${rows[@]}"; do
+		l=${r%%|*}
+		printf '| %s | %s | %s | %s | %s | %d |\n' "$l" "${r#*|}" "$(median "$l" 1)" "$(median "$l" 2)" "$(mib "$l")" "$(wc -l <"$work/samples/$l")"
+	done
+	echo
+	echo "(medians; CPU = user+sys)"
+	echo
+fi
 if want eks; then
 	echo "- eks render / kustomize build of its output: unchanged $(ratio eks-render eks-kustomize-static)x, edited $(ratio eks-render-edited eks-kustomize-static)x, fresh folder $(ratio eks-render-fresh eks-kustomize-static)x (target <= 1.0x)"
 fi
