@@ -34,7 +34,7 @@ verify: build ## exit 1 with a diff when out/, the schema or docs/spec.md is sta
 test: lint unit $(if $(wildcard terraform/tf.mk),tf-check) ## lint, unit, golden, invalid-input, kustomize and Terraform contract tests
 
 lint: ## gofmt, go vet and staticcheck (pinned as a tool in go.mod)
-	@unformatted=$$(gofmt -l cmd internal pkg hack terraform e2e); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted" >&2; exit 1; fi
+	@unformatted=$$(gofmt -l cmd internal pkg hack terraform e2e bench); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 

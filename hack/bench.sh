@@ -3,7 +3,8 @@
 #
 #   hack/bench.sh                        # all cases, RUNS=7 interleaved runs per command
 #   RUNS=15 hack/bench.sh                # more runs
-#   BENCH_ONLY=eks,exec hack/bench.sh    # some cases: eks, apps, exec, startup, base
+#   BENCH_ONLY=eks,exec hack/bench.sh    # some cases: eks, apps, helm, exec, startup, base
+#   BENCH_ONLY=peer-check hack/bench.sh  # only check the Helm peer's objects (no timing)
 #   BENCH_SIZES="100 1000" hack/bench.sh # app counts of the apps case (default 100 1000 5000 10000)
 #   BENCH_BASE=d913e92 hack/bench.sh     # the commit the base case compares with
 #   BENCH_KUSTOMIZE_LARGE=0 hack/bench.sh   # skip kustomize on the 1,000-app tree (minutes)
@@ -20,6 +21,11 @@
 # Render scenarios: "unchanged" re-renders the same spec into its output folder (the
 # pre-commit hook and `make render` with nothing to do), "edited" alternates two specs
 # that differ in one app's replicas (a typical commit), "fresh" renders into a new folder.
+#
+# The helm case times `helm template` of the Helm peer (bench/peer-helm: a chart giving,
+# per app, the objects krm-gen renders) beside krm-gen's unchanged and fresh renders, at
+# the bench sizes up to 5,000 apps; before timing, it checks (bench/peer-helm compare)
+# that both sides hold the same objects, and fails if they do not.
 set -euo pipefail
 
 root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -27,7 +33,7 @@ cd "$root"
 RUNS=${RUNS:-7}
 RUNS_LARGE=${RUNS_LARGE:-3}
 RUNS_STARTUP=${RUNS_STARTUP:-30}
-BENCH_ONLY=${BENCH_ONLY:-eks,apps,exec,startup,base}
+BENCH_ONLY=${BENCH_ONLY:-eks,apps,helm,exec,startup,base}
 BENCH_SIZES=${BENCH_SIZES:-100 1000 5000 10000}
 BENCH_BASE=${BENCH_BASE:-d913e92}
 BENCH_KUSTOMIZE_LARGE=${BENCH_KUSTOMIZE_LARGE:-1}
@@ -45,11 +51,21 @@ krmgen=$root/bin/krm-gen
 floor=$root/bin/floor
 kustomize=$root/bin/kustomize
 export KRM_GEN_BIN=$krmgen # run by hack/krm-gen, the exec function of blueprints/eks
+want() { case ",$BENCH_ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+peer=$root/bench/peer-helm
+if want helm || want peer-check; then
+	# helm and the values/compare program, from the peer's own module (never the main go.mod).
+	echo "bench: building bin/helm and bin/peer-helm (bench/peer-helm/go.mod)" >&2
+	(cd "$peer" && go build -o "$root/bin/helm" helm.sh/helm/v3/cmd/helm && go build -o "$root/bin/peer-helm" .)
+fi
+helm=$root/bin/helm
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/krm-gen-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$work/samples" "$work/specs" "$work/trash"
+# helm keeps its caches and configuration in the work folder, not in $HOME.
+export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
 
 # static_tree DIR DEST: copy a rendered tree and list its manifests in a kustomization.yaml
 # (kustomize builds a folder only through one); Terraform files are not Kubernetes objects.
@@ -145,14 +161,13 @@ median() {
 mib() { awk -v k="$(median "$1" 3)" 'BEGIN { printf "%.0f", k / 1024 }'; }
 ratio() { awk -v a="$(median "$1" 1)" -v b="$(median "$2" 1)" 'BEGIN { printf "%.2f", a / b }'; }
 diffms() { awk -v a="$(median "$1" 1)" -v b="$(median "$2" 1)" 'BEGIN { printf "%.1f", a - b }'; }
-want() { case ",$BENCH_ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 has() { [ -s "$work/samples/$1" ]; }
 
 rows=()
 row() { rows+=("$1|$2"); } # LABEL DESCRIPTION
 
 # The generated specs (go test deletes its build folder, so before the settling).
-if want apps; then
+if want apps || want helm || want peer-check; then
 	KRM_GEN_BENCH_SPEC_DIR="$work/specs" KRM_GEN_BENCH_SIZES="$BENCH_SIZES" go test -run '^TestWriteBenchSpecs$' -count=1 ./pkg/pipeline/ >/dev/null
 fi
 # The base case: the commit the features were added on, its binary and its own bench spec.
@@ -169,6 +184,7 @@ fi
 # one (ext4's recently_deleted), so files the Go benchmarks, go build or an earlier run
 # just removed would slow file creation down 3-10x.
 settle=${BENCH_SETTLE:-60}
+! want peer-check || settle=0
 if [ "$settle" -gt 0 ]; then
 	echo "bench: waiting $settle s for the file system to settle (BENCH_SETTLE=0 skips)" >&2
 	sleep "$settle"
@@ -197,16 +213,53 @@ if want eks; then
 	row eks-kustomize-static "kustomize build of the eks output"
 fi
 
-if want apps; then
+peer_counts=()
+if want apps || want helm || want peer-check; then
 	for n in $BENCH_SIZES; do
 		echo "bench: generated spec, $n apps" >&2
 		spec=$work/specs/bench-$n.yaml
 		"$krmgen" render -f "$spec" -o "$work/out-$n" 2>/dev/null
-		edited "$spec" "$work/specs/bench-$n-b.yaml"
-		cp "$spec" "$work/specs/bench-$n-a.yaml"
 		runs=$RUNS
 		[ "$n" -lt 1000 ] || runs=$RUNS_LARGE
-		cmds=(
+		cmds=()
+		# The Helm peer (up to 5,000 apps): values from the same spec, then the check that
+		# helm's objects are krm-gen's, before any timing.
+		if { want helm || want peer-check; } && [ "$n" -le 5000 ]; then
+			"$root/bin/peer-helm" values "$spec" >"$work/specs/values-$n.yaml"
+			"$helm" template peer "$peer/chart" -f "$work/specs/values-$n.yaml" >"$work/helm-$n.yaml"
+			echo "bench: Helm peer, $n apps: bench/peer-helm compare" >&2
+			if ! "$root/bin/peer-helm" compare "$spec" "$work/out-$n" "$work/helm-$n.yaml" >"$work/compare-$n"; then
+				cat "$work/compare-$n" >&2
+				echo "bench: the Helm peer's objects differ from krm-gen's at $n apps" >&2
+				exit 1
+			fi
+			sed 's/^/  /' "$work/compare-$n" >&2
+			peer_counts+=("$n apps: $(head -2 "$work/compare-$n" | sed 's/ (.*//; s/:  */ /' | paste -sd ',' - | sed 's/,/, /'); $(sed -n 3p "$work/compare-$n" | sed 's/ (.*//')")
+			if want helm; then
+				cmds+=(
+					"apps$n-helm" "$helm template peer $peer/chart -f $work/specs/values-$n.yaml"
+					"apps$n-helm-dir" "$helm template peer $peer/chart -f $work/specs/values-$n.yaml --output-dir $work/fresh-@RUN@"
+				)
+			fi
+		fi
+		if ! want apps; then
+			if [ ${#cmds[@]} -gt 0 ]; then
+				# The krm-gen side of the helm case alone.
+				cmds+=(
+					"apps$n-render" "$krmgen render -f $spec -o $work/out-$n"
+					"apps$n-render-fresh" "$krmgen render -f $spec -o $work/fresh-@RUN@"
+				)
+				round_robin "$runs" "${cmds[@]}"
+				row "apps$n-render" "krm-gen render, $n apps, unchanged ($(find "$work/out-$n" -type f | wc -l) files)"
+				row "apps$n-render-fresh" "krm-gen render, $n apps, fresh folder"
+				row "apps$n-helm" "helm template of the peer chart, $n apps, to stdout"
+				row "apps$n-helm-dir" "helm template of the peer chart, $n apps, --output-dir a new folder"
+			fi
+			continue
+		fi
+		edited "$spec" "$work/specs/bench-$n-b.yaml"
+		cp "$spec" "$work/specs/bench-$n-a.yaml"
+		cmds+=(
 			"apps$n-render" "$krmgen render -f $spec -o $work/out-$n"
 			"apps$n-render-edited" "$krmgen render -f $work/specs/bench-$n-@AB@.yaml -o $work/edited-$n"
 			"apps$n-render-fresh" "$krmgen render -f $spec -o $work/fresh-@RUN@"
@@ -242,6 +295,10 @@ if want apps; then
 		row "apps$n-floor-read" "read floor: read every file of the $n-app tree"
 		row "apps$n-floor-write" "write floor: write the $n-app tree's bytes into a new folder"
 		if has "apps$n-function"; then row "apps$n-function" "krm-gen as a KRM function, $n apps (ResourceList on stdin)"; fi
+		if has "apps$n-helm"; then
+			row "apps$n-helm" "helm template of the peer chart, $n apps, to stdout"
+			row "apps$n-helm-dir" "helm template of the peer chart, $n apps, --output-dir a new folder"
+		fi
 	done
 fi
 
@@ -298,15 +355,17 @@ fi
 
 echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
 echo
-echo "| case | command | wall ms | CPU ms | peak RSS MiB | runs |"
-echo "|---|---|---:|---:|---:|---:|"
-for r in "${rows[@]}"; do
-	l=${r%%|*}
-	printf '| %s | %s | %s | %s | %s | %d |\n' "$l" "${r#*|}" "$(median "$l" 1)" "$(median "$l" 2)" "$(mib "$l")" "$(wc -l <"$work/samples/$l")"
-done
-echo
-echo "(medians; CPU = user+sys)"
-echo
+if [ ${#rows[@]} -gt 0 ]; then
+	echo "| case | command | wall ms | CPU ms | peak RSS MiB | runs |"
+	echo "|---|---|---:|---:|---:|---:|"
+	for r in "${rows[@]}"; do
+		l=${r%%|*}
+		printf '| %s | %s | %s | %s | %s | %d |\n' "$l" "${r#*|}" "$(median "$l" 1)" "$(median "$l" 2)" "$(mib "$l")" "$(wc -l <"$work/samples/$l")"
+	done
+	echo
+	echo "(medians; CPU = user+sys)"
+	echo
+fi
 if want eks; then
 	echo "- eks render / kustomize build of its output: unchanged $(ratio eks-render eks-kustomize-static)x, edited $(ratio eks-render-edited eks-kustomize-static)x, fresh folder $(ratio eks-render-fresh eks-kustomize-static)x (target <= 1.0x)"
 fi
@@ -329,6 +388,15 @@ if want apps; then
 		echo "- kustomize build of the 1,000-app output takes $(ratio apps1000-kustomize-static apps1000-render)x as long as an unchanged render, $(ratio apps1000-kustomize-static apps1000-render-fresh)x a fresh one"
 	fi
 fi
+if [ ${#peer_counts[@]} -gt 0 ]; then
+	echo "- Helm peer, object counts (bench/peer-helm compare; the bench fails if they differ):"
+	for c in "${peer_counts[@]}"; do echo "  - $c"; done
+fi
+for n in $BENCH_SIZES; do
+	if has "apps$n-helm"; then
+		echo "- $n apps vs helm template of the peer chart (target <= 0.12x): unchanged render $(ratio "apps$n-render" "apps$n-helm")x helm template to stdout, fresh folder $(ratio "apps$n-render-fresh" "apps$n-helm-dir")x helm template --output-dir"
+	fi
+done
 if want exec; then
 	echo "- exec function path adds $(diffms exec-kustomize exec-kustomize-static) ms over kustomize build of the static tree (target <= 30 ms): kustomize's function runtime $(diffms exec-kustomize-noop exec-kustomize-static) ms (do-nothing function), krm-gen $(diffms exec-kustomize exec-kustomize-noop) ms"
 fi
