@@ -81,3 +81,43 @@ func changeRouteWeight(t *testing.T, repo, tree string) string {
 	})
 	return did
 }
+
+// sendToOtherVersion points the first backendRef of the first mesh route (an HTTPRoute
+// whose parent is a Service) that splits between several Services at the last one's
+// Service: the route then sends to another version than the spec says.
+func sendToOtherVersion(t *testing.T, repo, tree string) string {
+	var did string
+	editDocs(t, filepath.Join(repo, tree), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
+		if did != "" || u.GetKind() != "HTTPRoute" {
+			return u
+		}
+		parents, _, _ := unstructured.NestedSlice(u.Object, "spec", "parentRefs")
+		if len(parents) == 0 {
+			return u
+		}
+		if pm, _ := parents[0].(map[string]any); pm["kind"] != "Service" {
+			return u
+		}
+		rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
+		for i, r := range rules {
+			rm, _ := r.(map[string]any)
+			refs, _ := rm["backendRefs"].([]any)
+			if len(refs) < 2 {
+				continue
+			}
+			first, _ := refs[0].(map[string]any)
+			last, _ := refs[len(refs)-1].(map[string]any)
+			if first["name"] == last["name"] {
+				continue
+			}
+			was := first["name"]
+			first["name"] = last["name"]
+			rules[i] = rm
+			_ = unstructured.SetNestedSlice(u.Object, rules, "spec", "rules")
+			did = fmt.Sprintf("pointed backendRef %v of %s rule %d at Service %v in %s", was, objID(u), i, last["name"], p)
+			return u
+		}
+		return u
+	})
+	return did
+}

@@ -138,3 +138,24 @@ func allowPrivilegeEscalation(t *testing.T, repo, tree string) string {
 	})
 	return did
 }
+
+// budgetSelectingNoPod gives the first app PodDisruptionBudget in workloads/ a selector
+// no pod matches (a typo in a label value): it protects nothing, and a drain may evict
+// every replica at once.
+func budgetSelectingNoPod(t *testing.T, repo, tree string) string {
+	var did string
+	editDocs(t, filepath.Join(repo, tree, "workloads"), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
+		if did != "" || u.GetKind() != "PodDisruptionBudget" {
+			return u
+		}
+		labels, _, _ := unstructured.NestedStringMap(u.Object, "spec", "selector", "matchLabels")
+		for k, v := range labels {
+			labels[k] = v + "-typo"
+			_ = unstructured.SetNestedStringMap(u.Object, labels, "spec", "selector", "matchLabels")
+			did = fmt.Sprintf("changed the selector of %s to %s=%s in %s", objID(u), k, labels[k], p)
+			return u
+		}
+		return u
+	})
+	return did
+}

@@ -63,10 +63,23 @@ var defects = []defect{
 		want:   regexp.MustCompile(`^FAIL .*Route \S+ parent Service \S+ ResolvedWaypoints \(All waypoints resolved\) WaypointNotResolved .*istio\.io/use-waypoint label missing from parent and parent namespace`),
 	},
 	{
+		// The disruption controller counts no pod under the budget.
+		name:   "disruption-budget-selecting-no-pod",
+		break_: budgetSelectingNoPod,
+		want:   regexp.MustCompile(`^FAIL .*PodDisruptionBudget \S+ CoversPods \(expectedPods 0\) NoPods selector \S+ selects no pod`),
+	},
+	{
 		// The spec says 90/10; Envoy gets what the edited HTTPRoute says.
 		name:   "route-weight-changed-after-rendering",
 		break_: changeRouteWeight,
 		want:   regexp.MustCompile(`^FAIL .*xds \S+ .* -> .* XDSMismatch .*weight \d+ of \d+, the spec says \d+ of \d+`),
+	},
+	{
+		// The spec sends reviews 90/10 to two versions; the edited mesh route sends to
+		// another version's Service, which the waypoint's Envoy then gets.
+		name:   "mesh-route-to-another-version",
+		break_: sendToOtherVersion,
+		want:   regexp.MustCompile(`^FAIL .*xds waypoint \S+ .* -> .* XDSMismatch .*no cluster \S+ \(got `),
 	},
 	{
 		name:   "application-with-misspelt-field",
