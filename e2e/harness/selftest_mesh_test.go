@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -116,6 +117,49 @@ func sendToOtherVersion(t *testing.T, repo, tree string) string {
 			_ = unstructured.SetNestedSlice(u.Object, rules, "spec", "rules")
 			did = fmt.Sprintf("pointed backendRef %v of %s rule %d at Service %v in %s", was, objID(u), i, last["name"], p)
 			return u
+		}
+		return u
+	})
+	return did
+}
+
+// staleFleetElement applies to an environment's tree of a fleet (bootstrap/fleet.yaml
+// beside the environments): the copy gets the fleet, whose list element for this
+// environment then names another revision than the environment's root app, as a
+// fleet.yaml left behind by a render that changed the root app would.
+func staleFleetElement(t *testing.T, repo, tree string) string {
+	root, _ := filepath.Abs(os.Getenv("E2E_ROOT"))
+	src := FindFleet(root, tree)
+	if src == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(root, filepath.Dir(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyDir(t, filepath.Dir(src), filepath.Join(repo, rel))
+	env := filepath.Base(filepath.FromSlash(tree))
+	var did string
+	editDocs(t, filepath.Join(repo, rel), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
+		if did != "" || u.GetKind() != "ApplicationSet" {
+			return u
+		}
+		gens, _, _ := unstructured.NestedSlice(u.Object, "spec", "generators")
+		for _, g := range gens {
+			gm, _ := g.(map[string]any)
+			list, _ := gm["list"].(map[string]any)
+			elems, _ := list["elements"].([]any)
+			for _, e := range elems {
+				em, _ := e.(map[string]any)
+				if em["environment"] != env {
+					continue
+				}
+				was := em["revision"]
+				em["revision"] = "stale-branch"
+				_ = unstructured.SetNestedSlice(u.Object, gens, "spec", "generators")
+				did = fmt.Sprintf("changed the revision of environment %s in %s from %v to stale-branch in %s", env, objID(u), was, p)
+				return u
+			}
 		}
 		return u
 	})
