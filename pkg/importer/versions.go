@@ -3,6 +3,7 @@ package importer
 import (
 	"reflect"
 	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -109,12 +110,25 @@ func (b *builder) versionGroups() map[string]*versionGroup {
 // Deployment gives the pod spec, each Deployment its version's image and replicas.
 func (b *builder) versionedApp(g *versionGroup) {
 	first := g.members[0]
-	n := len(b.p.Spec.Apps)
+	n, diffs := len(b.p.Spec.Apps), len(b.res.Differences)
 	b.inlineApp(first.o, first.d, g.svc, g.svcObj)
 	if len(b.p.Spec.Apps) == n {
 		return // not importable: inlineApp said why
 	}
 	a := &b.p.Spec.Apps[len(b.p.Spec.Apps)-1]
+	// What inlineApp found of the first Deployment holds for every version's.
+	var deploys []string
+	for _, m := range g.members {
+		deploys = append(deploys, a.Namespace+"/"+schema.VersionObjectName(a.Name, m.version))
+	}
+	for i := diffs; i < len(b.res.Differences); i++ {
+		for _, was := range []string{"Deployment " + a.Namespace + "/" + a.Name + ":", first.o.Ref() + ":"} {
+			if rest, ok := strings.CutPrefix(b.res.Differences[i], was); ok {
+				b.res.Differences[i] = "Deployments " + strings.Join(deploys, ", ") + " (every version of app " + a.Name + "):" + rest
+				break
+			}
+		}
+	}
 	images, replicas := map[string]bool{}, map[int32]bool{}
 	for _, m := range g.members {
 		images[image(m.d)] = true
