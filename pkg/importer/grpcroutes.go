@@ -58,7 +58,7 @@ func (b *builder) grpcRoute(o *Object, r *gwv1.GRPCRoute) {
 				rule.ResponseHeaders = headers(flt.ResponseHeaderModifier)
 			case gwv1.GRPCRouteFilterRequestMirror:
 				mb := b.backend(o, ff, gwv1.BackendRef{BackendObjectReference: flt.RequestMirror.BackendRef}, r.Namespace)
-				rule.Mirror = &schema.RouteMirror{App: mb.App, Service: mb.Service, Namespace: mb.Namespace, Port: mb.Port}
+				rule.Mirror = &schema.RouteMirror{App: mb.App, Version: mb.Version, Service: mb.Service, Namespace: mb.Namespace, Port: mb.Port}
 				if flt.RequestMirror.Percent != nil {
 					rule.Mirror.Percent = *flt.RequestMirror.Percent
 				}
@@ -83,7 +83,7 @@ func (b *builder) addRoute(r schema.Route) {
 	if len(r.Backends) == 1 && r.Backends[0].Weight == nil {
 		bk := r.Backends[0]
 		switch {
-		case bk.App != "" && bk.Port == 0:
+		case bk.App != "" && bk.Port == 0 && bk.Version == "": // the short form names no version
 			r.App, r.Backends = bk.App, nil
 		case bk.Service != "" && bk.Port != 0:
 			r.Backend, r.Backends = &schema.Backend{Service: bk.Service, Namespace: bk.Namespace, Port: bk.Port}, nil

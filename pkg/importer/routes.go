@@ -352,7 +352,7 @@ func (b *builder) httpFilter(o *Object, f string, flt gwv1.HTTPRouteFilter, rule
 	case gwv1.HTTPRouteFilterRequestMirror:
 		m := flt.RequestMirror
 		mb := b.backend(o, f+".requestMirror.backendRef", gwv1.BackendRef{BackendObjectReference: m.BackendRef}, ns)
-		rule.Mirror = &schema.RouteMirror{App: mb.App, Service: mb.Service, Namespace: mb.Namespace, Port: mb.Port}
+		rule.Mirror = &schema.RouteMirror{App: mb.App, Version: mb.Version, Service: mb.Service, Namespace: mb.Namespace, Port: mb.Port}
 		if m.Percent != nil {
 			rule.Mirror.Percent = *m.Percent
 		}

@@ -79,8 +79,9 @@ func (b *builder) versionGroups() map[string]*versionGroup {
 					continue
 				}
 				ver := pods[label]
-				if ver == "" || seen[ver] || out[dp.o.Namespace+"/"+dp.o.Name] != nil || len(validation.IsDNS1123Label(ver)) > 0 {
-					ok = false
+				if ver == "" || seen[ver] || out[dp.o.Namespace+"/"+dp.o.Name] != nil || len(validation.IsDNS1123Label(ver)) > 0 ||
+					(len(g.members) > 0 && !sameLabelsBut(g.members[0].d.Spec.Template.Labels, pods, label)) {
+					ok = false // not versions of one app: another grouping, or apps of their own
 					break
 				}
 				seen[ver] = true
@@ -104,6 +105,20 @@ func (b *builder) versionGroups() map[string]*versionGroup {
 		}
 	}
 	return out
+}
+
+// sameLabelsBut reports whether two pods' labels are the same but for key: versions of
+// one app differ in their version only (a team label shared by two apps is no app).
+func sameLabelsBut(x, y map[string]string, key string) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for k, v := range x {
+		if k != key && y[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // versionedApp imports a version group as one inline app with versions: the first
@@ -139,7 +154,9 @@ func (b *builder) versionedApp(g *versionGroup) {
 		w.Image = ""
 	}
 	if len(replicas) > 1 {
-		w.Replicas = 0
+		w.Replicas = 0 // the default, 1; each version sets any other count (0 included)
+	} else if r := replicasOf(first.d); r != 1 {
+		w.Replicas = r
 	}
 	for _, m := range g.members {
 		m.o.used = true
@@ -148,7 +165,7 @@ func (b *builder) versionedApp(g *versionGroup) {
 			ver.Image = image(m.d)
 		}
 		if r := replicasOf(m.d); len(replicas) > 1 && r != 1 {
-			ver.Replicas = r
+			ver.Replicas = &r
 		}
 		w.Versions = append(w.Versions, ver)
 		want := schema.VersionObjectName(a.Name, m.version)
@@ -199,6 +216,9 @@ func samePods(x, y *appsv1.Deployment) bool {
 		for i := range p.Containers {
 			p.Containers[i].Image = ""
 		}
+		// Spread constraints select the version's own pods and come with more than
+		// one replica: they differ between versions by construction.
+		p.TopologySpreadConstraints = nil
 		return p
 	}
 	return reflect.DeepEqual(norm(x), norm(y))

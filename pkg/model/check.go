@@ -36,6 +36,14 @@ func (m *Model) Check() (errs, warns field.ErrorList) {
 		if a.Name == HealthResponderName {
 			add(field.Invalid(a.Field.Child("name"), a.Name, "is reserved for the rendered health responder"))
 		}
+		if a.Inline != nil && a.Namespace == m.Health.Namespace {
+			for j, d := range a.Inline.Deployments {
+				if d.Name != "" && d.Deployment == HealthResponderName {
+					add(field.Invalid(a.Field.Child("versions").Index(j).Child("name"), d.Name,
+						fmt.Sprintf("names the version's Deployment and Service %s, the rendered health responder's in namespace %s", d.Deployment, a.Namespace)))
+				}
+			}
+		}
 		if nameOK && len(a.Application) > maxNameLength {
 			add(field.Invalid(a.Field.Child("name"), a.Name, fmt.Sprintf("too long: derived Application name %q exceeds %d characters", a.Application, maxNameLength)))
 		}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strconv"
@@ -192,10 +193,23 @@ func trafficDiagram(m *model.Model) []string {
 				}
 			}
 		}
+		forwarded, mirrored := map[string]bool{}, map[string]int32{}
+		for _, rl := range r.Rules {
+			for _, b := range rl.Backends {
+				forwarded[b.Namespace+"/"+b.Service+":"+fmt.Sprint(b.Port)] = true
+			}
+			if mr := rl.Filters.Mirror; mr != nil {
+				mirrored[mr.Backend.Namespace+"/"+mr.Backend.Service+":"+fmt.Sprint(mr.Backend.Port)] = cmp.Or(mr.Percent, 100)
+			}
+		}
 		for _, be := range uniqueBackends(r.References()) {
 			to := svc(be.Namespace, be.Service, be.Port)
+			key := be.Namespace + "/" + be.Service + ":" + fmt.Sprint(be.Port)
 			var lbl []string
-			if be.Weight > 0 && len(r.Rules) == 1 && len(r.Rules[0].Backends) > 1 {
+			switch pct, isMirror := mirrored[key]; {
+			case isMirror && !forwarded[key]:
+				lbl = append(lbl, fmt.Sprintf("mirror %d%%", pct))
+			case be.Weight > 0 && len(r.Rules) == 1 && len(r.Rules[0].Backends) > 1:
 				lbl = append(lbl, fmt.Sprintf("weight %d", be.Weight))
 			}
 			if r.CrossNamespace(be) {

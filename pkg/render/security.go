@@ -118,6 +118,13 @@ func appCallersPolicies(m *model.Model, a model.App) []*securityv1.Authorization
 	}
 	atWaypoint := policy(m, name, a.Namespace, labels)
 	atWaypoint.Spec.TargetRefs = []*apitype.PolicyTargetReference{{Group: "", Kind: model.KindService, Name: a.Service.Name}}
+	if a.Inline != nil { // callers may call one version's Service too
+		for _, d := range a.Inline.Deployments {
+			if d.Service != "" {
+				atWaypoint.Spec.TargetRefs = append(atWaypoint.Spec.TargetRefs, &apitype.PolicyTargetReference{Group: "", Kind: model.KindService, Name: d.Service})
+			}
+		}
+	}
 	l4 := atPods(name + "-l4")
 	for _, s := range a.AllowFrom {
 		rule := from(callerSource(s))

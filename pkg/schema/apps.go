@@ -59,7 +59,7 @@ type Workload struct {
 type Version struct {
 	Name     string `json:"name" jsonschema:"description=DNS-1123 label (v1 or canary); the pods' app.kubernetes.io/version"`
 	Image    string `json:"image,omitempty" jsonschema:"description=Container image of this version (default: the app's image)"`
-	Replicas int32  `json:"replicas,omitempty" jsonschema:"description=Pod replicas of this version (default: the app's replicas)"`
+	Replicas *int32 `json:"replicas,omitempty" jsonschema:"description=Pod replicas of this version (default: the app's replicas); 0 keeps an idle blue/green version's Service and scales its pods away"`
 }
 
 // Port is a named port of an inline app.

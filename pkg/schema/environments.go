@@ -385,6 +385,12 @@ func (e Environment) overrides(p *Platform, ep *field.Path) ([]Override, field.E
 		for i := range p.Spec.Apps {
 			if p.Spec.Apps[i].Inline() { // a chart's or folder's replicas are its own
 				set(Path{"spec", "apps", i, "replicas"}, "appReplicas", e.AppReplicas)
+				// Every Deployment of the app: a version's own replicas too.
+				for j, ver := range p.Spec.Apps[i].Versions {
+					if ver.Replicas != nil {
+						set(Path{"spec", "apps", i, "versions", j, "replicas"}, "appReplicas", e.AppReplicas)
+					}
+				}
 			}
 		}
 	}

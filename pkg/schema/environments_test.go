@@ -17,7 +17,7 @@ spec:
   apps:
   - {name: a, namespace: a, image: nginx:1, port: 8080, env: [{name: X, value: "1"}]}
   - {name: b, namespace: b, image: nginx:1, port: 8080}
-  - {name: c, namespace: c, image: nginx:1, port: 8080}
+  - {name: c, namespace: c, image: nginx:1, port: 8080, versions: [{name: v1, replicas: 3}, {name: v2}]}
   routes:
   - {path: /a, app: a}
   - {path: /b, app: b}
@@ -82,11 +82,16 @@ func TestEnvironmentPatches(t *testing.T) {
 				if p.Spec.Apps[0].Replicas != 5 || p.Spec.Apps[1].Replicas != 2 || p.Spec.Gateway.Replicas != 4 {
 					return "replicas not as patched"
 				}
+				// Every Deployment of app c: the version with replicas of its own too.
+				if vs := p.Spec.Apps[2].Versions; p.Spec.Apps[2].Replicas != 2 || vs[0].EffectiveReplicas(2) != 2 || vs[1].Replicas != nil {
+					return "appReplicas does not reach every version of app c"
+				}
 				return ""
 			},
 			origins: map[string]string{
-				"spec.apps[1].replicas": "spec.environments[e].appReplicas",
-				"spec.gateway.replicas": "spec.environments[e].gateway.replicas",
+				"spec.apps[1].replicas":             "spec.environments[e].appReplicas",
+				"spec.apps[2].versions[0].replicas": "spec.environments[e].appReplicas",
+				"spec.gateway.replicas":             "spec.environments[e].gateway.replicas",
 			},
 		},
 	}

@@ -18,6 +18,13 @@ func JSONSchema() ([]byte, error) {
 	s.ID = SchemaID
 	s.Title = "krm-gen Platform"
 	s.Description = "One spec for layers 3-4 of an EKS/AKS platform: Argo CD apps, Istio ambient, Gateway API, apps."
+	// The cluster's nodes are its pools: at least one (validation says so too).
+	if spec := s.Definitions["Spec"]; spec != nil {
+		if pools, ok := spec.Properties.Get("nodePools"); ok {
+			one := uint64(1)
+			pools.MinProperties = &one
+		}
+	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("json schema: %w", err)

@@ -32,7 +32,7 @@ type Spec struct {
 	ArgoCD       ArgoCD                 `json:"argocd,omitempty"`
 	Network      Network                `json:"network,omitempty"`
 	Cluster      Cluster                `json:"cluster,omitempty" jsonschema:"description=eks: the EKS cluster Terraform builds (rendered into terraform/platform.auto.tfvars.json); unset fields keep terraform/'s hardened defaults"`
-	NodePools    map[string]NodePool    `json:"nodePools,omitempty" jsonschema:"description=Node pools by name: the single source of node labels and taints"`
+	NodePools    map[string]NodePool    `json:"nodePools,omitempty" jsonschema:"required,description=Node pools by name: the single source of node labels and taints; at least one (the cluster's nodes)"`
 	Gateway      Gateway                `json:"gateway"`
 	Health       Health                 `json:"health,omitempty"`
 	Security     Security               `json:"security,omitempty"`

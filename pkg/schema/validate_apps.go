@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -56,6 +57,47 @@ func (v *validator) apps(fp *field.Path) {
 	v.versionObjects(fp)
 }
 
+// disruption checks maxUnavailable against each Deployment's replicas (the app's, or
+// each version's): the PodDisruptionBudget is per Deployment.
+func (v *validator) disruption(ap *field.Path, a *App) {
+	mp := ap.Child("maxUnavailable")
+	switch {
+	case a.MaxUnavailable < 0:
+		v.add(field.Invalid(mp, a.MaxUnavailable, "must not be negative"))
+		return
+	case a.MaxUnavailable == 0:
+		return
+	}
+	type deploy struct {
+		what     string
+		replicas int32
+	}
+	deploys := []deploy{{"every replica", a.Replicas}}
+	if len(a.Versions) > 0 {
+		deploys = nil
+		for _, ver := range a.Versions {
+			deploys = append(deploys, deploy{"every replica of version " + ver.Name, ver.EffectiveReplicas(a.Replicas)})
+		}
+	}
+	budgets := 0
+	for _, d := range deploys {
+		if d.replicas <= 1 {
+			continue
+		}
+		budgets++
+		if a.MaxUnavailable >= d.replicas {
+			v.warn(field.Invalid(mp, a.MaxUnavailable, fmt.Sprintf("lets a node drain evict %s (%d) at once", d.what, d.replicas)))
+		}
+	}
+	switch {
+	case budgets > 0:
+	case len(a.Versions) > 0:
+		v.warn(field.Invalid(mp, a.MaxUnavailable, "has no effect: a version with one replica gets no PodDisruptionBudget, and no version has more"))
+	default:
+		v.warn(field.Invalid(mp, a.MaxUnavailable, "has no effect: an app with one replica gets no PodDisruptionBudget"))
+	}
+}
+
 // appVersions checks an inline app's versions: names, their objects' names, images and
 // replicas. Every version needs an image, its own or the app's.
 func (v *validator) appVersions(ap *field.Path, a *App) {
@@ -78,8 +120,8 @@ func (v *validator) appVersions(ap *field.Path, a *App) {
 		case a.Image == "":
 			v.add(field.Required(vp.Child("image"), "the version's image (the app sets none to default to)"))
 		}
-		if ver.Replicas < 0 {
-			v.add(field.Invalid(vp.Child("replicas"), ver.Replicas, "must not be negative"))
+		if ver.Replicas != nil && *ver.Replicas < 0 {
+			v.add(field.Invalid(vp.Child("replicas"), *ver.Replicas, "must not be negative"))
 		}
 	}
 }
@@ -112,6 +154,32 @@ func (v *validator) versionObjects(fp *field.Path) {
 			seen[ver.Name] = true
 		}
 	}
+}
+
+// effectiveImages are the images an inline app's pods run: the app's, or each version's
+// (its own, else the app's).
+func effectiveImages(a *App) []string {
+	if len(a.Versions) == 0 {
+		if a.Image == "" {
+			return nil
+		}
+		return []string{a.Image}
+	}
+	var out []string
+	for _, ver := range a.Versions {
+		if img := cmp.Or(ver.Image, a.Image); img != "" {
+			out = append(out, img)
+		}
+	}
+	return out
+}
+
+// EffectiveReplicas is the version's replicas: its own, else the app's.
+func (v Version) EffectiveReplicas(app int32) int32 {
+	if v.Replicas != nil {
+		return *v.Replicas
+	}
+	return app
 }
 
 // VersionObjectName is the name of the Deployment and Service of an app's version.
@@ -156,20 +224,7 @@ func (v *validator) inline(ap *field.Path, a *App) {
 	if a.Replicas < 0 {
 		v.add(field.Invalid(ap.Child("replicas"), a.Replicas, "must not be negative"))
 	}
-	// The budget is per Deployment: the app's, or each version's.
-	replicas := a.Replicas
-	for _, ver := range a.Versions {
-		replicas = max(replicas, ver.Replicas)
-	}
-	switch mp := ap.Child("maxUnavailable"); {
-	case a.MaxUnavailable < 0:
-		v.add(field.Invalid(mp, a.MaxUnavailable, "must not be negative"))
-	case a.MaxUnavailable == 0:
-	case replicas <= 1:
-		v.warn(field.Invalid(mp, a.MaxUnavailable, "has no effect: an app with one replica gets no PodDisruptionBudget"))
-	case a.MaxUnavailable >= replicas:
-		v.warn(field.Invalid(mp, a.MaxUnavailable, fmt.Sprintf("lets a node drain evict every replica (%d) at once", replicas)))
-	}
+	v.disruption(ap, a)
 	v.env(ap, a)
 	v.resources(ap.Child("resources"), a.Resources)
 	switch {
@@ -219,8 +274,7 @@ func (v *validator) inline(ap *field.Path, a *App) {
 	switch {
 	case a.RunAsUser != nil && (*a.RunAsUser < 0 || (*a.RunAsUser == 0 && a.PodSecurity == PodSecurityRestricted)):
 		v.add(field.Invalid(ap.Child("runAsUser"), *a.RunAsUser, "must be a non-root user ID (restricted Pod Security runs as non-root)"))
-	case a.RunAsUser == nil && a.PodSecurity == PodSecurityRestricted && a.Image != "" && !numericUserImage(a.Image),
-		a.RunAsUser == nil && a.PodSecurity == PodSecurityRestricted && a.Image == "" && len(a.Versions) > 0 && a.Versions[0].Image != "" && !numericUserImage(a.Versions[0].Image):
+	case a.RunAsUser == nil && a.PodSecurity == PodSecurityRestricted && slices.ContainsFunc(effectiveImages(a), func(img string) bool { return !numericUserImage(img) }):
 		v.warn(field.Forbidden(ap.Child("runAsUser"), "not set, and krm-gen does not know the image's user: if its USER is a name, not a number, the kubelet refuses to start it under runAsNonRoot (restricted Pod Security); set runAsUser to the user's numeric ID"))
 	}
 	for j, s := range a.ImagePullSecrets {

@@ -47,7 +47,9 @@ func (v *validator) appRefs() map[string]appRef {
 		ref := appRef{index: i, namespace: a.Namespace, portless: !a.Inline() && (a.Service == nil || a.Service.Port == 0)}
 		if a.Inline() {
 			for _, ver := range a.Versions {
-				ref.versions = append(ref.versions, ver.Name)
+				if !slices.Contains(ref.versions, ver.Name) {
+					ref.versions = append(ref.versions, ver.Name)
+				}
 			}
 			ref.ports = map[int32]PortProtocol{}
 			if a.Port != 0 {

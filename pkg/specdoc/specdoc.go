@@ -168,8 +168,9 @@ func isBool(s *jsonschema.Schema) bool {
 
 func refName(ref string) string { return ref[strings.LastIndex(ref, "/")+1:] }
 
-// cell makes text safe in a table cell.
+// cell makes text safe in a table cell: pipes escaped, and angle brackets too, so that
+// placeholders such as <app>-<version> are not read as HTML tags (and hidden).
 func cell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
 	return strings.Join(strings.Fields(s), " ")
 }

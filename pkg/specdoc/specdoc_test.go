@@ -52,6 +52,7 @@ func TestMarkdownTypes(t *testing.T) {
 		{"ref", `{"properties": {"a": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"type": "object"}}}`, "| `a` | [A](#a) |  |"},
 		{"list", `{"properties": {"a": {"type": "array", "items": {"type": "string"}}}}`, "| `a` | list of string |  |"},
 		{"map", `{"properties": {"a": {"type": "object", "additionalProperties": {"type": "integer"}}}}`, "| `a` | map of string to integer |  |"},
+		{"placeholder", `{"properties": {"a": {"type": "string", "description": "Service <app>-<version>"}}}`, "| `a` | string | Service &lt;app&gt;-&lt;version&gt; |"},
 		{"enum, required", `{"required": ["a"], "properties": {"a": {"type": "string", "enum": ["x", "y"], "description": "Pick | one"}}}`, "| `a` | string | **required**. Pick \\| one; one of `x`, `y` |"},
 	}
 	for _, c := range cases {
