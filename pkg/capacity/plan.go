@@ -46,6 +46,9 @@ func Workloads(m *model.Model) (ws []Workload, unknown []Uncounted) {
 			continue
 		}
 		for _, d := range a.Inline.Deployments {
+			if d.Replicas == 0 {
+				continue // an idle version: no pod
+			}
 			add(fmt.Sprintf("Deployment %s/%s", a.Namespace, d.Deployment), a.Placement.Pool, d.Replicas, 0, a.Inline.Requirements.Requests)
 		}
 	}

@@ -31,7 +31,19 @@ func (b *builder) security() {
 			continue
 		}
 		name, ok := strings.CutPrefix(o.Name, "allow-")
-		name, ok2 := strings.CutSuffix(name, "-callers")
+		name, l4 := strings.CutSuffix(name, "-callers-l4")
+		if l4 && b.find("AuthorizationPolicy", o.Namespace, "allow-"+name+"-callers") != nil {
+			// The L4 twin krm-gen renders beside the waypoint's policy: its callers are
+			// the waypoint policy's without paths and methods, read there.
+			if a := b.app(name, o.Namespace); a != nil && !a.Inline() {
+				var ap securityv1.AuthorizationPolicy
+				if o.decodeInto(&ap) == nil && ap.Spec.GetSelector() != nil {
+					a.PodSelector = ap.Spec.GetSelector().GetMatchLabels()
+				}
+			}
+			continue
+		}
+		name, ok2 := strings.CutSuffix(strings.TrimPrefix(o.Name, "allow-"), "-callers")
 		a := b.app(name, o.Namespace)
 		if !ok || !ok2 || a == nil {
 			b.lose(o, "", "not carried over: krm-gen writes one gateway-only ALLOW policy per app namespace, plus allowFrom per app")
