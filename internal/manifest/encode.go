@@ -31,12 +31,37 @@ import (
 // safe for concurrent use.
 type Encoder struct {
 	types map[reflect.Type][]field
+	kinds map[reflect.Type]typeKind
 	slab  slab
 	patch bool
 }
 
+// typeKind is what Encoder.value needs to know of a type's methods, looked up once.
+type typeKind struct {
+	ptrMarshals bool // *T has MarshalJSON or MarshalText
+	marshals    bool // T has MarshalJSON or MarshalText
+	zeroer      bool // T has IsZero
+}
+
 // NewEncoder returns an Encoder for whole objects.
-func NewEncoder() *Encoder { return &Encoder{types: map[reflect.Type][]field{}} }
+func NewEncoder() *Encoder {
+	return &Encoder{types: map[reflect.Type][]field{}, kinds: map[reflect.Type]typeKind{}}
+}
+
+// kind is t's typeKind.
+func (e *Encoder) kind(t reflect.Type) typeKind {
+	k, ok := e.kinds[t]
+	if !ok {
+		pt := reflect.PointerTo(t)
+		k = typeKind{
+			ptrMarshals: pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler),
+			marshals:    t.Implements(jsonMarshaler) || t.Implements(textMarshaler),
+			zeroer:      t.Implements(isZeroer),
+		}
+		e.kinds[t] = k
+	}
+	return k
+}
 
 // field is one encoded struct field.
 type field struct {
@@ -50,6 +75,7 @@ type field struct {
 var (
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+	isZeroer      = reflect.TypeFor[interface{ IsZero() bool }]()
 )
 
 // Encode converts obj (a pointer to a typed object, or a map) into a YAML mapping node.
@@ -80,10 +106,12 @@ func (e *Encoder) value(v reflect.Value, meant bool) (*yaml.Node, error) {
 		return nil, nil
 	}
 	t := v.Type()
-	if t.Kind() != reflect.Pointer && v.CanAddr() && (reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler)) {
+	k := e.kind(t)
+	if t.Kind() != reflect.Pointer && v.CanAddr() && k.ptrMarshals {
 		v, t = v.Addr(), v.Addr().Type()
+		k = e.kind(t)
 	}
-	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) {
+	if k.marshals {
 		if (t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface) && v.IsNil() {
 			return nil, nil
 		}
@@ -170,7 +198,7 @@ func (e *Encoder) structValue(v reflect.Value, meant bool) (*yaml.Node, error) {
 	for i := range fields {
 		f := &fields[i]
 		fv, ok := fieldByIndex(v, f.index)
-		if !ok || (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
+		if !ok || (f.omitEmpty && e.isEmpty(fv)) || (f.omitZero && e.isZero(fv)) {
 			continue
 		}
 		n, err := e.value(fv, false)
@@ -355,18 +383,19 @@ func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
 }
 
 // isEmpty is encoding/json's omitempty test, plus zero structs (see the package doc).
-func isEmpty(v reflect.Value) bool {
+func (e *Encoder) isEmpty(v reflect.Value) bool {
 	switch v.Kind() {
 	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
 		return v.Len() == 0
-	case reflect.Struct:
-		return isZero(v)
 	}
-	return isZero(v)
+	return e.isZero(v)
 }
 
 // isZero is omitzero's test: an IsZero method, else the zero value.
-func isZero(v reflect.Value) bool {
+func (e *Encoder) isZero(v reflect.Value) bool {
+	if v.Kind() != reflect.Interface && !e.kind(v.Type()).zeroer {
+		return v.IsZero() // no IsZero method to ask
+	}
 	if z, ok := v.Interface().(interface{ IsZero() bool }); ok {
 		if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && v.IsNil() {
 			return true
