@@ -77,7 +77,7 @@ func check(spec *schema.Platform, pos schema.Positions, file string, decodeDiags
 // causes it: problems of an environment's spec that an override causes are reported
 // at the override, problems the base spec already has once.
 func Resolve(spec *schema.Platform) (trees []Tree, errs, warns field.ErrorList) {
-	base := spec.DeepCopy()
+	base := schema.Clone(spec) // spec.DeepCopy(), without the JSON round trip
 	base.Default()
 	errs, warns = base.Validate()
 	bm := model.Build(base, "")
