@@ -50,7 +50,24 @@ func Decode(data []byte, file string) (*Platform, Positions, Diagnostics) {
 
 // DecodeNode decodes a Platform from an already parsed YAML node (e.g. a KRM functionConfig).
 func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics) {
-	return decodeOwned(deepCopy(doc), file) // decoding drops bad values; the caller's node stays as it was
+	// Decoding drops bad values, and the caller's node must stay as it was: a first
+	// walk only looks, and a spec with nothing to drop is decoded from doc itself
+	// (no copy of a big functionConfig's tree); any other gets a copy to prune.
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	var errs field.ErrorList
+	w := walker{pos: Positions{}, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}, readOnly: true, dropped: new(bool)}
+	if w.walk(root, reflect.TypeFor[Platform](), nil, "", 0) && !*w.dropped && len(errs) == 0 && *w.nodes < maxNodes {
+		if raw, ok := w.json(make([]byte, 0, 4096), root, reflect.TypeFor[Platform](), 0); ok {
+			var p Platform
+			if err := json.Unmarshal(raw, &p); err == nil {
+				return &p, w.pos, FromFieldErrors(nil, SeverityError, file, w.pos)
+			}
+		}
+	}
+	return decodeOwned(deepCopy(doc), file)
 }
 
 // decodeOwned decodes a node tree it may modify.
@@ -115,6 +132,18 @@ type walker struct {
 	errs   *field.ErrorList
 	nodes  *int                                     // nodes visited, aliases expanded: bounds alias bombs
 	fields map[reflect.Type]map[string]reflect.Type // jsonFields of the struct types met so far
+	// readOnly leaves the tree as it is; dropped (when set) records that a value would
+	// have been dropped.
+	readOnly bool
+	dropped  *bool
+}
+
+// drop notes that a value is dropped; it reports whether the tree may be changed.
+func (w walker) drop() bool {
+	if w.dropped != nil {
+		*w.dropped = true
+	}
+	return !w.readOnly
 }
 
 // structFields is jsonFields(t), computed once per type and decode.
@@ -235,19 +264,25 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, ps string, 
 			if seen.add(k.Value) {
 				w.pos[cs] = k.Line
 				*w.errs = append(*w.errs, field.Duplicate(child, k.Value))
+				w.drop()
 				continue
 			}
 			ft, ok := w.fieldType(t, k.Value)
 			if !ok {
 				w.pos[cs] = k.Line
 				*w.errs = append(*w.errs, field.Forbidden(child, unknownFieldMessage(k.Value, w.structFields(t))))
+				w.drop()
 				continue
 			}
-			if w.walk(v, ft, child, cs, depth+1) {
+			if !w.walk(v, ft, child, cs, depth+1) {
+				w.drop()
+			} else if !w.readOnly {
 				kept = append(kept, k, v)
 			}
 		}
-		n.Content = kept
+		if !w.readOnly {
+			n.Content = kept
+		}
 	case reflect.Map:
 		if !w.expect(n, yaml.MappingNode, path, "a map") {
 			return false
@@ -261,19 +296,24 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, ps string, 
 			w.pos[cs] = k.Line
 			if seen.add(k.Value) {
 				*w.errs = append(*w.errs, field.Duplicate(child, k.Value))
+				w.drop()
 				continue
 			}
-			if w.walk(v, t.Elem(), child, cs, depth+1) {
+			if !w.walk(v, t.Elem(), child, cs, depth+1) {
+				w.drop()
+			} else if !w.readOnly {
 				kept = append(kept, k, v)
 			}
 		}
-		n.Content = kept
+		if !w.readOnly {
+			n.Content = kept
+		}
 	case reflect.Slice:
 		if !w.expect(n, yaml.SequenceNode, path, "a list") {
 			return false
 		}
 		for i, item := range n.Content {
-			if !w.walk(item, t.Elem(), path.Index(i), ps+"["+strconv.Itoa(i)+"]", depth+1) {
+			if !w.walk(item, t.Elem(), path.Index(i), ps+"["+strconv.Itoa(i)+"]", depth+1) && w.drop() {
 				n.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 			}
 		}

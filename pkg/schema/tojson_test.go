@@ -124,3 +124,46 @@ func TestPositionsMatchFieldPaths(t *testing.T) {
 		t.Error("childPath")
 	}
 }
+
+// TestDecodeNodeMatchesDecode checks that DecodeNode, which decodes a valid spec from
+// the caller's node without copying it, gives what Decode gives and leaves the node
+// as it was, for valid and invalid specs.
+func TestDecodeNodeMatchesDecode(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/*/*/*.yaml")
+	blueprints, _ := filepath.Glob("../../blueprints/*/*.yaml")
+	invalidSpecs, _ := filepath.Glob("../../testdata/invalid/*.yaml")
+	valid, invalid := 0, 0
+	for _, f := range append(append(files, blueprints...), invalidSpecs...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte("kind: Platform")) {
+			continue
+		}
+		var doc yaml.Node
+		if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil {
+			continue
+		}
+		before := deepCopy(&doc)
+		p1, pos1, d1 := Decode(b, f)
+		if len(d1) == 1 && strings.HasPrefix(d1[0].Message, "expected one Platform document") {
+			continue
+		}
+		p2, pos2, d2 := DecodeNode(&doc, f)
+		if !reflect.DeepEqual(p1, p2) || !reflect.DeepEqual(pos1, pos2) || !reflect.DeepEqual(d1, d2) {
+			t.Errorf("%s: DecodeNode differs from Decode", f)
+		}
+		if !reflect.DeepEqual(before, deepCopy(&doc)) {
+			t.Errorf("%s: DecodeNode changed the caller's node", f)
+		}
+		if len(d1) == 0 {
+			valid++
+		} else {
+			invalid++
+		}
+	}
+	if valid < 10 || invalid < 5 {
+		t.Errorf("%d valid and %d invalid specs", valid, invalid)
+	}
+}
