@@ -69,7 +69,8 @@ type field struct {
 	index     []int // through embedded structs
 	omitEmpty bool
 	omitZero  bool
-	quoted    bool // the ",string" option
+	quoted    bool     // the ",string" option
+	kind      typeKind // of the field's type
 }
 
 var (
@@ -105,8 +106,12 @@ func (e *Encoder) value(v reflect.Value, meant bool) (*yaml.Node, error) {
 	if !v.IsValid() {
 		return nil, nil
 	}
+	return e.valueOf(v, e.kind(v.Type()), meant)
+}
+
+// valueOf is value for a v whose type's typeKind is k.
+func (e *Encoder) valueOf(v reflect.Value, k typeKind, meant bool) (*yaml.Node, error) {
 	t := v.Type()
-	k := e.kind(t)
 	if t.Kind() != reflect.Pointer && v.CanAddr() && k.ptrMarshals {
 		v, t = v.Addr(), v.Addr().Type()
 		k = e.kind(t)
@@ -198,10 +203,10 @@ func (e *Encoder) structValue(v reflect.Value, meant bool) (*yaml.Node, error) {
 	for i := range fields {
 		f := &fields[i]
 		fv, ok := fieldByIndex(v, f.index)
-		if !ok || (f.omitEmpty && e.isEmpty(fv)) || (f.omitZero && e.isZero(fv)) {
+		if !ok || (f.omitEmpty && e.isEmpty(fv, f.kind)) || (f.omitZero && e.isZero(fv, f.kind)) {
 			continue
 		}
-		n, err := e.value(fv, false)
+		n, err := e.valueOf(fv, f.kind, false)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -317,7 +322,7 @@ func (e *Encoder) fields(t reflect.Type) []field {
 			if name == "" {
 				name = sf.Name
 			}
-			f := field{name: name, index: idx}
+			f := field{name: name, index: idx, kind: e.kind(sf.Type)}
 			for opts != "" {
 				var o string
 				o, opts, _ = strings.Cut(opts, ",")
@@ -383,17 +388,19 @@ func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
 }
 
 // isEmpty is encoding/json's omitempty test, plus zero structs (see the package doc).
-func (e *Encoder) isEmpty(v reflect.Value) bool {
+// k is the typeKind of v's type.
+func (e *Encoder) isEmpty(v reflect.Value, k typeKind) bool {
 	switch v.Kind() {
 	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
 		return v.Len() == 0
 	}
-	return e.isZero(v)
+	return e.isZero(v, k)
 }
 
-// isZero is omitzero's test: an IsZero method, else the zero value.
-func (e *Encoder) isZero(v reflect.Value) bool {
-	if v.Kind() != reflect.Interface && !e.kind(v.Type()).zeroer {
+// isZero is omitzero's test: an IsZero method, else the zero value; k is the
+// typeKind of v's type.
+func (e *Encoder) isZero(v reflect.Value, k typeKind) bool {
+	if v.Kind() != reflect.Interface && !k.zeroer {
 		return v.IsZero() // no IsZero method to ask
 	}
 	if z, ok := v.Interface().(interface{ IsZero() bool }); ok {
