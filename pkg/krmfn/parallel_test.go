@@ -11,8 +11,8 @@ import (
 	"github.com/krm-gen/krm-gen/pkg/krmfn"
 )
 
-// TestExecuteIndependentOfScheduling runs the function on a spec of 120 apps (several
-// batches of objects) with one CPU and with four, wrapped and as a bare stream:
+// TestExecuteIndependentOfScheduling runs the function on a spec of 150 apps (several
+// batches of objects and of the echoed spec's apps) with one CPU and with four, wrapped and as a bare stream:
 // objects are encoded in parallel, and the output must not depend on it.
 func TestExecuteIndependentOfScheduling(t *testing.T) {
 	var spec bytes.Buffer
@@ -33,11 +33,11 @@ spec:
     https: {}
   apps:
 `)
-	for i := range 120 {
+	for i := range 150 {
 		fmt.Fprintf(&spec, "  - {name: app-%03d, namespace: team-%d, image: nginxinc/nginx-unprivileged:1.27-alpine, port: 8080}\n", i, i/10)
 	}
 	spec.WriteString("  routes:\n")
-	for i := range 120 {
+	for i := range 150 {
 		fmt.Fprintf(&spec, "  - {path: /app-%03d, app: app-%03d}\n", i, i)
 	}
 	file := filepath.Join(t.TempDir(), "platform.yaml")

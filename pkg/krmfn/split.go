@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -51,7 +54,6 @@ func encodeSplit(w io.Writer, doc *yaml.Node) error {
 		return err
 	}
 	out := main.Bytes()
-	var chunk bytes.Buffer
 	for i, s := range seqs {
 		line := []byte("- " + placeholder(i).Value + "\n")
 		at := bytes.Index(out, line)
@@ -62,24 +64,56 @@ func encodeSplit(w io.Writer, doc *yaml.Node) error {
 		if _, err := w.Write(out[:start]); err != nil {
 			return err
 		}
-		for _, item := range s.seq.Content {
-			chunk.Reset()
-			if err := encodeItem(&chunk, s, item); err != nil {
+		for start := 0; start < len(s.seq.Content); start += splitBatch {
+			chunks, err := encodeItems(s, s.seq.Content[start:min(start+splitBatch, len(s.seq.Content))])
+			if err != nil {
 				return err
 			}
-			b := chunk.Bytes()
-			j := bytes.Index(b, []byte("- "+sentinel+"\n"))
-			if j < 0 {
-				return fmt.Errorf("encoding an item of %s: no placeholder in %.60q", s.path[len(s.path)-1].Value, b)
-			}
-			if _, err := w.Write(b[j+len(sentinel)+3:]); err != nil {
-				return err
+			for _, b := range chunks {
+				j := bytes.Index(b, []byte("- "+sentinel+"\n"))
+				if j < 0 {
+					return fmt.Errorf("encoding an item of %s: no placeholder in %.60q", s.path[len(s.path)-1].Value, b)
+				}
+				if _, err := w.Write(b[j+len(sentinel)+3:]); err != nil {
+					return err
+				}
 			}
 		}
 		out = out[at+len(line):]
 	}
 	_, err = w.Write(out)
 	return err
+}
+
+// splitBatch is how many items of a sequence are encoded (in parallel) before they
+// are written.
+const splitBatch = 128
+
+// encodeItems encodes each of items with encodeItem, on a few workers (one per CPU);
+// the items are not changed, and each one's bytes depend on it alone.
+func encodeItems(s splitSeq, items []*yaml.Node) ([][]byte, error) {
+	out := make([][]byte, len(items))
+	errs := make([]error, len(items))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(items))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
+				var b bytes.Buffer
+				errs[i] = encodeItem(&b, s, items[i])
+				out[i] = b.Bytes()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // encodeItem encodes item as the second item of s's sequence, after a placeholder,
