@@ -48,6 +48,11 @@ func NewEncoder() *Encoder {
 	return &Encoder{types: map[reflect.Type][]field{}, kinds: map[reflect.Type]typeKind{}}
 }
 
+// Reset lets the encoder reuse the memory of every node it has made: none of them
+// may be used after. A caller that writes each object (or file) out before encoding
+// the next allocates nodes once for the largest, not for all.
+func (e *Encoder) Reset() { e.slab.reset() }
+
 // kind is t's typeKind.
 func (e *Encoder) kind(t reflect.Type) typeKind {
 	k, ok := e.kinds[t]

@@ -302,6 +302,7 @@ func (l *listWriter) objects(objs []object, annos []string) error {
 						w.lw.w = &b
 						w.lw.written = 0
 						err = w.lw.items(yaml.NewRNode(n))
+						w.enc.Reset() // n is written: its memory serves the next object
 						out[i] = b.Bytes()
 					}
 					errs[i] = err

@@ -283,7 +283,10 @@ func encodeFile(enc *manifest.Encoder, wr *manifest.Writer, buf *bytes.Buffer, n
 		nodes = append(nodes, n)
 	}
 	buf.Reset()
-	if err := wr.Write(buf, nodes...); err != nil {
+	err := wr.Write(buf, nodes...)
+	clear(nodes)
+	enc.Reset() // the nodes are written: their memory serves the next file
+	if err != nil {
 		return nil, err
 	}
 	return bytes.Clone(buf.Bytes()), nil
