@@ -12,7 +12,7 @@ import (
 )
 
 // TestExecuteIndependentOfScheduling runs the function on a spec of 150 apps (several
-// batches of objects and of the echoed spec's apps) with one CPU and with four, wrapped and as a bare stream:
+// batches of objects and of the echoed spec's apps) with one CPU and with more:
 // objects are encoded in parallel, and the output must not depend on it.
 func TestExecuteIndependentOfScheduling(t *testing.T) {
 	var spec bytes.Buffer
