@@ -101,6 +101,19 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The functionConfig is echoed at the end; its long sequences (spec.apps, ...) are
+	// encoded meanwhile, beside the render (both only read it).
+	var pre map[*yaml.Node][][]byte
+	preDone := make(chan struct{})
+	if fc := rw.FunctionConfig; rw.WrappingKind != "" && fc != nil {
+		go func() {
+			defer close(preDone)
+			pre = preEncode(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar("functionConfig"), fc.YNode()}})
+		}()
+	} else {
+		close(preDone)
+	}
+	defer func() { <-preDone }() // nothing changes the functionConfig before it is done
 	outputs, procErr := Processor{}.render(&rl)
 	// kyaml's reconciliation writes the path/index annotations in the form(s) the
 	// input items use, for the items passed through and, as they are written, for
@@ -146,7 +159,8 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 	if err := lw.objects(objects(outputs), kept); err != nil {
 		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
-	if err := lw.end(rw, results); err != nil {
+	<-preDone
+	if err := lw.end(rw, results, pre); err != nil {
 		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -330,7 +344,9 @@ func (l *listWriter) objects(objs []object, annos []string) error {
 
 // end writes what comes after the items: the functionConfig (with its comments and
 // styles: yaml.v3 writes it, it is small) and the results.
-func (l *listWriter) end(rw *kio.ByteReadWriter, results *yaml.RNode) error {
+//
+// pre holds the functionConfig's items encoded already (see preEncode), or nil.
+func (l *listWriter) end(rw *kio.ByteReadWriter, results *yaml.RNode, pre map[*yaml.Node][][]byte) error {
 	if !l.wrapped {
 		return nil
 	}
@@ -344,7 +360,7 @@ func (l *listWriter) end(rw *kio.ByteReadWriter, results *yaml.RNode) error {
 	if len(tail.Content) == 0 {
 		return nil
 	}
-	return encodeSplit(l.w, tail)
+	return encodeSplit(l.w, tail, pre)
 }
 
 func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }

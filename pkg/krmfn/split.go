@@ -35,7 +35,9 @@ type splitSeq struct {
 // context (its keys and a placeholder first item) and written in the placeholder's
 // place. A document it cannot split safely (anchors, aliases, foot comments in an
 // item other than the last) is encoded at once.
-func encodeSplit(w io.Writer, doc *yaml.Node) error {
+//
+// pre holds items already encoded (by preEncode), by sequence; it may be nil.
+func encodeSplit(w io.Writer, doc *yaml.Node, pre map[*yaml.Node][][]byte) error {
 	seqs, ok := splittable(doc, nil, nil)
 	if !ok || len(seqs) == 0 {
 		return encodeOne(w, doc)
@@ -64,10 +66,20 @@ func encodeSplit(w io.Writer, doc *yaml.Node) error {
 		if _, err := w.Write(out[:start]); err != nil {
 			return err
 		}
+		done, ok := pre[s.seq]
+		if ok && len(done) != len(s.seq.Content) {
+			ok = false
+		}
 		for start := 0; start < len(s.seq.Content); start += splitBatch {
-			chunks, err := encodeItems(s, s.seq.Content[start:min(start+splitBatch, len(s.seq.Content))])
-			if err != nil {
-				return err
+			end := min(start+splitBatch, len(s.seq.Content))
+			var chunks [][]byte
+			if ok {
+				chunks = done[start:end]
+			} else {
+				var err error
+				if chunks, err = encodeItems(s, s.seq.Content[start:end]); err != nil {
+					return err
+				}
 			}
 			for _, b := range chunks {
 				j := bytes.Index(b, []byte("- "+sentinel+"\n"))
@@ -83,6 +95,26 @@ func encodeSplit(w io.Writer, doc *yaml.Node) error {
 	}
 	_, err = w.Write(out)
 	return err
+}
+
+// preEncode encodes the items of the sequences encodeSplit would split in doc, by
+// sequence, without changing doc: what encodeSplit(w, doc', pre) then writes for a
+// document doc' holding them under the same keys. It returns nil when there is
+// nothing to split or an item fails to encode (encodeSplit then does it all).
+func preEncode(doc *yaml.Node) map[*yaml.Node][][]byte {
+	seqs, ok := splittable(doc, nil, nil)
+	if !ok || len(seqs) == 0 {
+		return nil
+	}
+	pre := make(map[*yaml.Node][][]byte, len(seqs))
+	for _, s := range seqs {
+		chunks, err := encodeItems(s, s.seq.Content)
+		if err != nil {
+			return nil
+		}
+		pre[s.seq] = chunks
+	}
+	return pre
 }
 
 // splitBatch is how many items of a sequence are encoded (in parallel) before they
