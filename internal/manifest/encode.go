@@ -31,12 +31,42 @@ import (
 // safe for concurrent use.
 type Encoder struct {
 	types map[reflect.Type][]field
+	kinds map[reflect.Type]typeKind
 	slab  slab
 	patch bool
 }
 
+// typeKind is what Encoder.value needs to know of a type's methods, looked up once.
+type typeKind struct {
+	ptrMarshals bool // *T has MarshalJSON or MarshalText
+	marshals    bool // T has MarshalJSON or MarshalText
+	zeroer      bool // T has IsZero
+}
+
 // NewEncoder returns an Encoder for whole objects.
-func NewEncoder() *Encoder { return &Encoder{types: map[reflect.Type][]field{}} }
+func NewEncoder() *Encoder {
+	return &Encoder{types: map[reflect.Type][]field{}, kinds: map[reflect.Type]typeKind{}}
+}
+
+// Reset lets the encoder reuse the memory of every node it has made: none of them
+// may be used after. A caller that writes each object (or file) out before encoding
+// the next allocates nodes once for the largest, not for all.
+func (e *Encoder) Reset() { e.slab.reset() }
+
+// kind is t's typeKind.
+func (e *Encoder) kind(t reflect.Type) typeKind {
+	k, ok := e.kinds[t]
+	if !ok {
+		pt := reflect.PointerTo(t)
+		k = typeKind{
+			ptrMarshals: pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler),
+			marshals:    t.Implements(jsonMarshaler) || t.Implements(textMarshaler),
+			zeroer:      t.Implements(isZeroer),
+		}
+		e.kinds[t] = k
+	}
+	return k
+}
 
 // field is one encoded struct field.
 type field struct {
@@ -44,12 +74,14 @@ type field struct {
 	index     []int // through embedded structs
 	omitEmpty bool
 	omitZero  bool
-	quoted    bool // the ",string" option
+	quoted    bool     // the ",string" option
+	kind      typeKind // of the field's type
 }
 
 var (
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+	isZeroer      = reflect.TypeFor[interface{ IsZero() bool }]()
 )
 
 // Encode converts obj (a pointer to a typed object, or a map) into a YAML mapping node.
@@ -79,11 +111,17 @@ func (e *Encoder) value(v reflect.Value, meant bool) (*yaml.Node, error) {
 	if !v.IsValid() {
 		return nil, nil
 	}
+	return e.valueOf(v, e.kind(v.Type()), meant)
+}
+
+// valueOf is value for a v whose type's typeKind is k.
+func (e *Encoder) valueOf(v reflect.Value, k typeKind, meant bool) (*yaml.Node, error) {
 	t := v.Type()
-	if t.Kind() != reflect.Pointer && v.CanAddr() && (reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler)) {
+	if t.Kind() != reflect.Pointer && v.CanAddr() && k.ptrMarshals {
 		v, t = v.Addr(), v.Addr().Type()
+		k = e.kind(t)
 	}
-	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) {
+	if k.marshals {
 		if (t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface) && v.IsNil() {
 			return nil, nil
 		}
@@ -170,10 +208,10 @@ func (e *Encoder) structValue(v reflect.Value, meant bool) (*yaml.Node, error) {
 	for i := range fields {
 		f := &fields[i]
 		fv, ok := fieldByIndex(v, f.index)
-		if !ok || (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
+		if !ok || (f.omitEmpty && e.isEmpty(fv, f.kind)) || (f.omitZero && e.isZero(fv, f.kind)) {
 			continue
 		}
-		n, err := e.value(fv, false)
+		n, err := e.valueOf(fv, f.kind, false)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -289,7 +327,7 @@ func (e *Encoder) fields(t reflect.Type) []field {
 			if name == "" {
 				name = sf.Name
 			}
-			f := field{name: name, index: idx}
+			f := field{name: name, index: idx, kind: e.kind(sf.Type)}
 			for opts != "" {
 				var o string
 				o, opts, _ = strings.Cut(opts, ",")
@@ -355,18 +393,21 @@ func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
 }
 
 // isEmpty is encoding/json's omitempty test, plus zero structs (see the package doc).
-func isEmpty(v reflect.Value) bool {
+// k is the typeKind of v's type.
+func (e *Encoder) isEmpty(v reflect.Value, k typeKind) bool {
 	switch v.Kind() {
 	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
 		return v.Len() == 0
-	case reflect.Struct:
-		return isZero(v)
 	}
-	return isZero(v)
+	return e.isZero(v, k)
 }
 
-// isZero is omitzero's test: an IsZero method, else the zero value.
-func isZero(v reflect.Value) bool {
+// isZero is omitzero's test: an IsZero method, else the zero value; k is the
+// typeKind of v's type.
+func (e *Encoder) isZero(v reflect.Value, k typeKind) bool {
+	if v.Kind() != reflect.Interface && !k.zeroer {
+		return v.IsZero() // no IsZero method to ask
+	}
 	if z, ok := v.Interface().(interface{ IsZero() bool }); ok {
 		if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && v.IsNil() {
 			return true

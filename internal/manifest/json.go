@@ -12,16 +12,44 @@ import (
 
 // slab hands out nodes and Content slices from large blocks, and keeps the children of
 // the mappings and sequences being built on a stack: a render makes millions of nodes.
+//
+// The blocks handed out are remembered, so that reset can hand them out again.
 type slab struct {
 	nodes []yaml.Node
 	ptrs  []*yaml.Node
 	stack []*yaml.Node
+
+	blocks    [][]yaml.Node  // node blocks made; the first usedNodes are in use
+	ptrBlocks [][]*yaml.Node // pointer blocks of the standard size made; the first usedPtrs in use
+	usedNodes int
+	usedPtrs  int
+}
+
+const (
+	nodeBlock = 512  // nodes per block
+	ptrBlock  = 1024 // node pointers per standard block
+)
+
+// reset makes every block free again, zeroed: no node handed out before may be used.
+func (s *slab) reset() {
+	for _, b := range s.blocks[:s.usedNodes] {
+		clear(b)
+	}
+	for _, b := range s.ptrBlocks[:s.usedPtrs] {
+		clear(b)
+	}
+	s.usedNodes, s.usedPtrs = 0, 0
+	s.nodes, s.ptrs = nil, nil
 }
 
 // node returns a zeroed node.
 func (s *slab) node() *yaml.Node {
 	if len(s.nodes) == 0 {
-		s.nodes = make([]yaml.Node, 512)
+		if s.usedNodes == len(s.blocks) {
+			s.blocks = append(s.blocks, make([]yaml.Node, nodeBlock))
+		}
+		s.nodes = s.blocks[s.usedNodes]
+		s.usedNodes++
 	}
 	n := &s.nodes[0]
 	s.nodes = s.nodes[1:]
@@ -35,7 +63,17 @@ func (s *slab) content(k int) []*yaml.Node {
 		return nil
 	}
 	if len(s.ptrs) < k {
-		s.ptrs = make([]*yaml.Node, max(k, 1024))
+		switch {
+		case k > ptrBlock:
+			s.ptrs = make([]*yaml.Node, k) // one of a kind: not reused
+		case s.usedPtrs < len(s.ptrBlocks):
+			s.ptrs = s.ptrBlocks[s.usedPtrs]
+			s.usedPtrs++
+		default:
+			s.ptrs = make([]*yaml.Node, ptrBlock)
+			s.ptrBlocks = append(s.ptrBlocks, s.ptrs)
+			s.usedPtrs++
+		}
 	}
 	c := s.ptrs[:k:k]
 	s.ptrs = s.ptrs[k:]

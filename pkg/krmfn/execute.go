@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -98,6 +101,19 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The functionConfig is echoed at the end; its long sequences (spec.apps, ...) are
+	// encoded meanwhile, beside the render (both only read it).
+	var pre map[*yaml.Node][][]byte
+	preDone := make(chan struct{})
+	if fc := rw.FunctionConfig; rw.WrappingKind != "" && fc != nil {
+		go func() {
+			defer close(preDone)
+			pre = preEncode(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar("functionConfig"), fc.YNode()}})
+		}()
+	} else {
+		close(preDone)
+	}
+	defer func() { <-preDone }() // nothing changes the functionConfig before it is done
 	outputs, procErr := Processor{}.render(&rl)
 	// kyaml's reconciliation writes the path/index annotations in the form(s) the
 	// input items use, for the items passed through and, as they are written, for
@@ -140,10 +156,11 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := emit(outputs, kept, func(n *yaml.Node) error { return lw.items(yaml.NewRNode(n)) }); err != nil {
+	if err := lw.objects(objects(outputs), kept); err != nil {
 		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
-	if err := lw.end(rw, results); err != nil {
+	<-preDone
+	if err := lw.end(rw, results, pre); err != nil {
 		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -263,9 +280,73 @@ func (l *listWriter) items(items ...*yaml.RNode) error {
 	return err
 }
 
+// objectBatch is how many objects are encoded (in parallel) before they are written:
+// enough to keep the workers busy, few enough that their bytes stay small.
+const objectBatch = 256
+
+// objects encodes objs (with the annotations annos) and writes them as items, in
+// order. A few workers (one per CPU), each with its own encoder and writer, encode
+// a batch of objects into the bytes items would write for each; the bytes of one
+// item do not depend on what comes before it, so they are written as they are.
+func (l *listWriter) objects(objs []object, annos []string) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(objs)))
+	type worker struct {
+		enc *manifest.Encoder
+		lw  listWriter
+	}
+	ws := make([]worker, workers)
+	for i := range ws {
+		ws[i] = worker{enc: manifest.NewEncoder(), lw: listWriter{wrapped: l.wrapped}}
+	}
+	out := make([][]byte, min(objectBatch, len(objs)))
+	errs := make([]error, len(out))
+	for start := 0; start < len(objs); start += objectBatch {
+		batch := objs[start:min(start+objectBatch, len(objs))]
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := range ws {
+			wg.Add(1)
+			go func(w *worker) {
+				defer wg.Done()
+				for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
+					out[i], errs[i] = nil, nil
+					n, err := batch[i].encode(w.enc, annos)
+					if err == nil {
+						var b bytes.Buffer
+						w.lw.w = &b
+						w.lw.written = 0
+						err = w.lw.items(yaml.NewRNode(n))
+						w.enc.Reset() // n is written: its memory serves the next object
+						out[i] = b.Bytes()
+					}
+					errs[i] = err
+				}
+			}(&ws[w])
+		}
+		wg.Wait()
+		for i := range batch {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			if !l.wrapped && l.written > 0 {
+				if _, err := io.WriteString(l.w, "---\n"); err != nil {
+					return err
+				}
+			}
+			if _, err := l.w.Write(out[i]); err != nil {
+				return err
+			}
+			l.written++
+		}
+	}
+	return nil
+}
+
 // end writes what comes after the items: the functionConfig (with its comments and
 // styles: yaml.v3 writes it, it is small) and the results.
-func (l *listWriter) end(rw *kio.ByteReadWriter, results *yaml.RNode) error {
+//
+// pre holds the functionConfig's items encoded already (see preEncode), or nil.
+func (l *listWriter) end(rw *kio.ByteReadWriter, results *yaml.RNode, pre map[*yaml.Node][][]byte) error {
 	if !l.wrapped {
 		return nil
 	}
@@ -279,7 +360,7 @@ func (l *listWriter) end(rw *kio.ByteReadWriter, results *yaml.RNode) error {
 	if len(tail.Content) == 0 {
 		return nil
 	}
-	return encodeSplit(l.w, tail)
+	return encodeSplit(l.w, tail, pre)
 }
 
 func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }

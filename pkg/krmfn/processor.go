@@ -142,36 +142,61 @@ var pathAnnotations = []string{
 // and hands each node to fn: a node is not kept after fn returns unless fn keeps it.
 func emit(outputs []pipeline.Output, annos []string, fn func(*yaml.Node) error) error {
 	enc := manifest.NewEncoder()
-	var kv []string
-	for _, o := range outputs {
-		index := map[string]int{}
-		for _, r := range o.Tree.Resources {
-			n, err := enc.Encode(r.Object)
-			if err != nil {
-				return fmt.Errorf("%s: %w", r.Path, err)
-			}
-			p := path.Join(o.Dir, r.Path)
-			i := strconv.Itoa(index[p])
-			index[p]++
-			kv = kv[:0]
-			for _, k := range annos {
-				v := p
-				if strings.HasSuffix(k, "/index") { // kioutil.IndexAnnotation and its legacy form
-					v = i
-				}
-				kv = append(kv, k, v)
-			}
-			if len(kv) > 0 {
-				if err := setAnnotations(n, kv...); err != nil {
-					return fmt.Errorf("%s: %w", p, err)
-				}
-			}
-			if err := fn(n); err != nil {
-				return err
-			}
+	for _, obj := range objects(outputs) {
+		n, err := obj.encode(enc, annos)
+		if err != nil {
+			return err
+		}
+		if err := fn(n); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// object is one rendered object and where it goes: its file and its index in it.
+type object struct {
+	obj   any
+	path  string
+	index int
+}
+
+// objects lists the objects of outputs in order.
+func objects(outputs []pipeline.Output) []object {
+	var out []object
+	for _, o := range outputs {
+		index := map[string]int{}
+		for _, r := range o.Tree.Resources {
+			p := path.Join(o.Dir, r.Path)
+			out = append(out, object{obj: r.Object, path: p, index: index[p]})
+			index[p]++
+		}
+	}
+	return out
+}
+
+// encode encodes the object with those of pathAnnotations listed in annos set to its
+// path or index.
+func (o object) encode(enc *manifest.Encoder, annos []string) (*yaml.Node, error) {
+	n, err := enc.Encode(o.obj)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.path, err)
+	}
+	if len(annos) == 0 {
+		return n, nil
+	}
+	kv := make([]string, 0, 2*len(annos))
+	for _, k := range annos {
+		v := o.path
+		if strings.HasSuffix(k, "/index") { // kioutil.IndexAnnotation and its legacy form
+			v = strconv.Itoa(o.index)
+		}
+		kv = append(kv, k, v)
+	}
+	if err := setAnnotations(n, kv...); err != nil {
+		return nil, fmt.Errorf("%s: %w", o.path, err)
+	}
+	return n, nil
 }
 
 // setAnnotations sets annotations (key, value pairs) on an object's node as

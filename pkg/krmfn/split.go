@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -32,7 +35,9 @@ type splitSeq struct {
 // context (its keys and a placeholder first item) and written in the placeholder's
 // place. A document it cannot split safely (anchors, aliases, foot comments in an
 // item other than the last) is encoded at once.
-func encodeSplit(w io.Writer, doc *yaml.Node) error {
+//
+// pre holds items already encoded (by preEncode), by sequence; it may be nil.
+func encodeSplit(w io.Writer, doc *yaml.Node, pre map[*yaml.Node][][]byte) error {
 	seqs, ok := splittable(doc, nil, nil)
 	if !ok || len(seqs) == 0 {
 		return encodeOne(w, doc)
@@ -51,7 +56,6 @@ func encodeSplit(w io.Writer, doc *yaml.Node) error {
 		return err
 	}
 	out := main.Bytes()
-	var chunk bytes.Buffer
 	for i, s := range seqs {
 		line := []byte("- " + placeholder(i).Value + "\n")
 		at := bytes.Index(out, line)
@@ -62,24 +66,86 @@ func encodeSplit(w io.Writer, doc *yaml.Node) error {
 		if _, err := w.Write(out[:start]); err != nil {
 			return err
 		}
-		for _, item := range s.seq.Content {
-			chunk.Reset()
-			if err := encodeItem(&chunk, s, item); err != nil {
-				return err
+		done, ok := pre[s.seq]
+		if ok && len(done) != len(s.seq.Content) {
+			ok = false
+		}
+		for start := 0; start < len(s.seq.Content); start += splitBatch {
+			end := min(start+splitBatch, len(s.seq.Content))
+			var chunks [][]byte
+			if ok {
+				chunks = done[start:end]
+			} else {
+				var err error
+				if chunks, err = encodeItems(s, s.seq.Content[start:end]); err != nil {
+					return err
+				}
 			}
-			b := chunk.Bytes()
-			j := bytes.Index(b, []byte("- "+sentinel+"\n"))
-			if j < 0 {
-				return fmt.Errorf("encoding an item of %s: no placeholder in %.60q", s.path[len(s.path)-1].Value, b)
-			}
-			if _, err := w.Write(b[j+len(sentinel)+3:]); err != nil {
-				return err
+			for _, b := range chunks {
+				j := bytes.Index(b, []byte("- "+sentinel+"\n"))
+				if j < 0 {
+					return fmt.Errorf("encoding an item of %s: no placeholder in %.60q", s.path[len(s.path)-1].Value, b)
+				}
+				if _, err := w.Write(b[j+len(sentinel)+3:]); err != nil {
+					return err
+				}
 			}
 		}
 		out = out[at+len(line):]
 	}
 	_, err = w.Write(out)
 	return err
+}
+
+// preEncode encodes the items of the sequences encodeSplit would split in doc, by
+// sequence, without changing doc: what encodeSplit(w, doc', pre) then writes for a
+// document doc' holding them under the same keys. It returns nil when there is
+// nothing to split or an item fails to encode (encodeSplit then does it all).
+func preEncode(doc *yaml.Node) map[*yaml.Node][][]byte {
+	seqs, ok := splittable(doc, nil, nil)
+	if !ok || len(seqs) == 0 {
+		return nil
+	}
+	pre := make(map[*yaml.Node][][]byte, len(seqs))
+	for _, s := range seqs {
+		chunks, err := encodeItems(s, s.seq.Content)
+		if err != nil {
+			return nil
+		}
+		pre[s.seq] = chunks
+	}
+	return pre
+}
+
+// splitBatch is how many items of a sequence are encoded (in parallel) before they
+// are written.
+const splitBatch = 128
+
+// encodeItems encodes each of items with encodeItem, on a few workers (one per CPU);
+// the items are not changed, and each one's bytes depend on it alone.
+func encodeItems(s splitSeq, items []*yaml.Node) ([][]byte, error) {
+	out := make([][]byte, len(items))
+	errs := make([]error, len(items))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(items))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
+				var b bytes.Buffer
+				errs[i] = encodeItem(&b, s, items[i])
+				out[i] = b.Bytes()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // encodeItem encodes item as the second item of s's sequence, after a placeholder,

@@ -39,7 +39,7 @@ func TestEncodeSplit(t *testing.T) {
 			if err := encodeOne(&want, root); err != nil {
 				t.Fatal(err)
 			}
-			if err := encodeSplit(&got, root); err != nil {
+			if err := encodeSplit(&got, root, nil); err != nil {
 				t.Fatal(err)
 			}
 			if got.String() != want.String() {

@@ -48,9 +48,16 @@ func mermaid(b *strings.Builder, lines []string) {
 
 // mmLabel quotes text for a Mermaid node or edge label.
 func mmLabel(parts ...string) string {
-	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;")
+	var r *strings.Replacer // built only when needed: most labels have nothing to escape
 	esc := make([]string, len(parts))
 	for i, p := range parts {
+		if !strings.ContainsAny(p, `"<>`) {
+			esc[i] = p
+			continue
+		}
+		if r == nil {
+			r = strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;")
+		}
 		esc[i] = r.Replace(p)
 	}
 	return `"` + strings.Join(esc, "<br/>") + `"`

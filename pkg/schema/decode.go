@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/agnivade/levenshtein"
@@ -49,7 +50,24 @@ func Decode(data []byte, file string) (*Platform, Positions, Diagnostics) {
 
 // DecodeNode decodes a Platform from an already parsed YAML node (e.g. a KRM functionConfig).
 func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics) {
-	return decodeOwned(deepCopy(doc), file) // decoding drops bad values; the caller's node stays as it was
+	// Decoding drops bad values, and the caller's node must stay as it was: a first
+	// walk only looks, and a spec with nothing to drop is decoded from doc itself
+	// (no copy of a big functionConfig's tree); any other gets a copy to prune.
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	var errs field.ErrorList
+	w := walker{pos: Positions{}, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}, readOnly: true, dropped: new(bool)}
+	if w.walk(root, reflect.TypeFor[Platform](), nil, "", 0) && !*w.dropped && len(errs) == 0 && *w.nodes < maxNodes {
+		if raw, ok := w.json(make([]byte, 0, 4096), root, reflect.TypeFor[Platform](), 0); ok {
+			var p Platform
+			if err := json.Unmarshal(raw, &p); err == nil {
+				return &p, w.pos, FromFieldErrors(nil, SeverityError, file, w.pos)
+			}
+		}
+	}
+	return decodeOwned(deepCopy(doc), file)
 }
 
 // decodeOwned decodes a node tree it may modify.
@@ -60,8 +78,8 @@ func decodeOwned(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics
 	}
 	pos := Positions{}
 	var errs field.ErrorList
-	w := walker{pos: pos, errs: &errs, nodes: new(int)}
-	if !w.walk(root, reflect.TypeFor[Platform](), nil, 0) || *w.nodes >= maxNodes {
+	w := walker{pos: pos, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}}
+	if !w.walk(root, reflect.TypeFor[Platform](), nil, "", 0) || *w.nodes >= maxNodes {
 		ds := FromFieldErrors(errs, SeverityError, file, pos)
 		ds.Sort()
 		return nil, pos, ds
@@ -75,13 +93,14 @@ func decodeOwned(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics
 			ds[i].Related = strings.TrimPrefix(parent+"."+m[1], ".")
 		}
 	}
-	var generic any
-	if err := root.Decode(&generic); err != nil {
-		return nil, pos, append(ds, Diagnostic{Severity: SeverityError, File: file, Line: root.Line, Message: "invalid YAML: " + err.Error()})
-	}
-	raw, err := json.Marshal(generic)
-	if err != nil {
-		return nil, pos, append(ds, Diagnostic{Severity: SeverityError, File: file, Line: root.Line, Message: "spec cannot be represented as JSON: " + err.Error()})
+	// The checked tree is written as JSON straight from its nodes (see tojson.go); a tree
+	// that uses YAML beyond what that covers goes through yaml.v3's generic decode.
+	raw, ok := w.json(make([]byte, 0, 4096), root, reflect.TypeFor[Platform](), 0)
+	if !ok {
+		var d *Diagnostic
+		if raw, d = genericJSON(root, file); d != nil {
+			return nil, pos, append(ds, *d)
+		}
 	}
 	var p Platform
 	if err := json.Unmarshal(raw, &p); err != nil {
@@ -90,14 +109,110 @@ func decodeOwned(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics
 	return &p, pos, ds
 }
 
+// genericJSON is root as JSON through yaml.v3's decode into any and json.Marshal, or
+// the problem that stops it.
+func genericJSON(root *yaml.Node, file string) ([]byte, *Diagnostic) {
+	var generic any
+	if err := root.Decode(&generic); err != nil {
+		return nil, &Diagnostic{Severity: SeverityError, File: file, Line: root.Line, Message: "invalid YAML: " + err.Error()}
+	}
+	raw, err := json.Marshal(generic)
+	if err != nil {
+		return nil, &Diagnostic{Severity: SeverityError, File: file, Line: root.Line, Message: "spec cannot be represented as JSON: " + err.Error()}
+	}
+	return raw, nil
+}
+
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 64
 
 // walker checks a YAML node tree against a Go type and records field positions.
 type walker struct {
-	pos   Positions
-	errs  *field.ErrorList
-	nodes *int // nodes visited, aliases expanded: bounds alias bombs
+	pos    Positions
+	errs   *field.ErrorList
+	nodes  *int                                     // nodes visited, aliases expanded: bounds alias bombs
+	fields map[reflect.Type]map[string]reflect.Type // jsonFields of the struct types met so far
+	// readOnly leaves the tree as it is; dropped (when set) records that a value would
+	// have been dropped.
+	readOnly bool
+	dropped  *bool
+}
+
+// drop notes that a value is dropped; it reports whether the tree may be changed.
+func (w walker) drop() bool {
+	if w.dropped != nil {
+		*w.dropped = true
+	}
+	return !w.readOnly
+}
+
+// structFields is jsonFields(t), computed once per type and decode.
+func (w walker) structFields(t reflect.Type) map[string]reflect.Type {
+	f, ok := w.fields[t]
+	if !ok {
+		f = jsonFields(t)
+		w.fields[t] = f
+	}
+	return f
+}
+
+// fieldType is the type the value of struct t's field key is checked against (a patch
+// is checked against what it patches), and whether t has that field.
+func (w walker) fieldType(t reflect.Type, key string) (reflect.Type, bool) {
+	ft, ok := w.structFields(t)[key]
+	if ok && (ft == patchType || ft == patchPtrType || ft == patchMapType) {
+		if pt, ok := patchTarget(t, key); ok {
+			ft = pt
+		}
+	}
+	return ft, ok
+}
+
+// childPath is the String of the path of a child of the path printed as parent ("" for
+// none) named name, as field.Path prints it.
+func childPath(parent, name string) string {
+	switch {
+	case name == "":
+		return parent + "[]"
+	case parent == "":
+		return name
+	}
+	return parent + "." + name
+}
+
+// keys remembers the keys of one mapping to find duplicates: a short list, a set once
+// the mapping is big.
+type keys struct {
+	few  [16]string
+	n    int
+	many map[string]bool
+}
+
+// add records k and reports whether it was there already.
+func (s *keys) add(k string) bool {
+	if s.many != nil {
+		if s.many[k] {
+			return true
+		}
+		s.many[k] = true
+		return false
+	}
+	for _, x := range s.few[:s.n] {
+		if x == k {
+			return true
+		}
+	}
+	if s.n < len(s.few) {
+		s.few[s.n] = k
+		s.n++
+		return false
+	}
+	s.many = make(map[string]bool, 2*len(s.few))
+	for _, x := range s.few {
+		s.many[x] = true
+	}
+	s.many[k] = true
+	return false
 }
 
 // maxNodes bounds the nodes a spec may expand to; real specs have a few thousand.
@@ -105,7 +220,8 @@ const maxNodes = 1_000_000
 
 // walk checks n against t; it returns false when n cannot be decoded into t, so the
 // caller drops it and decoding goes on to find the remaining problems.
-func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) bool {
+// ps is path.String(), built along the way.
+func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, ps string, depth int) bool {
 	if *w.nodes++; *w.nodes == maxNodes {
 		*w.errs = append(*w.errs, field.Invalid(path, "...", fmt.Sprintf("spec expands to more than %d nodes (YAML aliases?)", maxNodes)))
 	}
@@ -123,7 +239,7 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 		n = n.Alias
 	}
 	if path != nil {
-		w.pos[path.String()] = n.Line
+		w.pos[ps] = n.Line
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return true // an empty value means "not set"
@@ -136,8 +252,7 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 		if !w.expect(n, yaml.MappingNode, path, "an object") {
 			return false
 		}
-		fields := jsonFields(t)
-		seen := map[string]bool{}
+		var seen keys
 		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
@@ -145,52 +260,60 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 			if path == nil {
 				child = field.NewPath(k.Value)
 			}
-			if seen[k.Value] {
-				w.pos[child.String()] = k.Line
+			cs := childPath(ps, k.Value)
+			if seen.add(k.Value) {
+				w.pos[cs] = k.Line
 				*w.errs = append(*w.errs, field.Duplicate(child, k.Value))
+				w.drop()
 				continue
 			}
-			seen[k.Value] = true
-			ft, ok := fields[k.Value]
+			ft, ok := w.fieldType(t, k.Value)
 			if !ok {
-				w.pos[child.String()] = k.Line
-				*w.errs = append(*w.errs, field.Forbidden(child, unknownFieldMessage(k.Value, fields)))
+				w.pos[cs] = k.Line
+				*w.errs = append(*w.errs, field.Forbidden(child, unknownFieldMessage(k.Value, w.structFields(t))))
+				w.drop()
 				continue
 			}
-			if pt, ok := patchTarget(t, k.Value); ok {
-				ft = pt // a patch is checked against what it patches
-			}
-			if w.walk(v, ft, child, depth+1) {
+			if !w.walk(v, ft, child, cs, depth+1) {
+				w.drop()
+			} else if !w.readOnly {
 				kept = append(kept, k, v)
 			}
 		}
-		n.Content = kept
+		if !w.readOnly {
+			n.Content = kept
+		}
 	case reflect.Map:
 		if !w.expect(n, yaml.MappingNode, path, "a map") {
 			return false
 		}
-		seen := map[string]bool{}
+		var seen keys
 		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			child := path.Key(k.Value)
-			w.pos[child.String()] = k.Line
-			if seen[k.Value] {
+			cs := ps + "[" + k.Value + "]"
+			w.pos[cs] = k.Line
+			if seen.add(k.Value) {
 				*w.errs = append(*w.errs, field.Duplicate(child, k.Value))
+				w.drop()
 				continue
 			}
-			seen[k.Value] = true
-			if w.walk(v, t.Elem(), child, depth+1) {
+			if !w.walk(v, t.Elem(), child, cs, depth+1) {
+				w.drop()
+			} else if !w.readOnly {
 				kept = append(kept, k, v)
 			}
 		}
-		n.Content = kept
+		if !w.readOnly {
+			n.Content = kept
+		}
 	case reflect.Slice:
 		if !w.expect(n, yaml.SequenceNode, path, "a list") {
 			return false
 		}
 		for i, item := range n.Content {
-			if !w.walk(item, t.Elem(), path.Index(i), depth+1) {
+			if !w.walk(item, t.Elem(), path.Index(i), ps+"["+strconv.Itoa(i)+"]", depth+1) && w.drop() {
 				n.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 			}
 		}
@@ -224,8 +347,12 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, depth int) 
 }
 
 func (w walker) checkIntRange(n *yaml.Node, t reflect.Type, path *field.Path) bool {
-	var v int64
-	if err := n.Decode(&v); err != nil || (t.Kind() == reflect.Int32 && (v > 1<<31-1 || v < -1<<31)) {
+	v, ok := plainInt(n)
+	var err error
+	if !ok {
+		err = n.Decode(&v)
+	}
+	if err != nil || (t.Kind() == reflect.Int32 && (v > 1<<31-1 || v < -1<<31)) {
 		*w.errs = append(*w.errs, field.Invalid(path, n.Value, "integer out of range"))
 		return false
 	}

@@ -6,8 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -39,16 +42,9 @@ func Changes(dir string, files map[string][]byte, group func(path string) string
 	type obj struct{ path, body string }
 	// A file that comes out byte for byte as it was holds the same objects: only the
 	// others are parsed (a render that changes one app reads one file twice).
-	before := map[string][]byte{}
-	for _, p := range old.generated {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // listed but gone: nothing to compare with
-		}
-		if err != nil {
-			return nil, err
-		}
-		before[p] = b
+	before, err := readAll(dir, old.generated)
+	if err != nil {
+		return nil, err
 	}
 	oldFiles, newFiles := map[string][]byte{}, map[string][]byte{}
 	for p, b := range before {
@@ -92,6 +88,37 @@ func Changes(dir string, files map[string][]byte, group func(path string) string
 		}
 		return out[i].Object < out[j].Object
 	})
+	return out, nil
+}
+
+// readAll reads the files paths of dir, a few at a time (reading is cheap but a
+// syscall per step: a few readers overlap the waits). Files listed but gone are left
+// out; the first other error, in the order of paths, is returned.
+func readAll(dir string, paths []string) (map[string][]byte, error) {
+	data := make([][]byte, len(paths))
+	errs := make([]error, len(paths))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(paths), 2*runtime.GOMAXPROCS(0)+2) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(paths); i = int(next.Add(1) - 1) {
+				data[i], errs[i] = os.ReadFile(filepath.Join(dir, filepath.FromSlash(paths[i])))
+			}
+		}()
+	}
+	wg.Wait()
+	out := make(map[string][]byte, len(paths))
+	for i, p := range paths {
+		switch {
+		case errors.Is(errs[i], fs.ErrNotExist):
+			continue // listed but gone: nothing to compare with
+		case errs[i] != nil:
+			return nil, errs[i]
+		}
+		out[p] = data[i]
+	}
 	return out, nil
 }
 
