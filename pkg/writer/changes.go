@@ -6,11 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -97,18 +94,9 @@ func Changes(dir string, files map[string][]byte, group func(path string) string
 func readAll(dir string, paths []string) (map[string][]byte, error) {
 	data := make([][]byte, len(paths))
 	errs := make([]error, len(paths))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(len(paths), 2*runtime.GOMAXPROCS(0)+2) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(paths); i = int(next.Add(1) - 1) {
-				data[i], errs[i] = os.ReadFile(filepath.Join(dir, filepath.FromSlash(paths[i])))
-			}
-		}()
-	}
-	wg.Wait()
+	eachFile(len(paths), func(i int) {
+		data[i], errs[i] = os.ReadFile(filepath.Join(dir, filepath.FromSlash(paths[i])))
+	})
 	out := make(map[string][]byte, len(paths))
 	for i, p := range paths {
 		switch {

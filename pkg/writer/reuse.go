@@ -26,21 +26,28 @@ func reusable(dir string, old existing, paths []string, files map[string][]byte)
 	for _, p := range old.generated {
 		gen[p] = true
 	}
-	// Reading is cheap but a syscall per step: a few readers overlap the waits.
+	eachFile(len(paths), func(i int) {
+		p := paths[i]
+		reuse[i] = gen[p] && sameFile(filepath.Join(dir, filepath.FromSlash(p)), files[p], perm)
+	})
+	return reuse
+}
+
+// eachFile calls f(0) ... f(n-1), a few at a time: reading a file is cheap but a
+// syscall per step, and a few readers overlap the waits. Each i is called once.
+func eachFile(n int, f func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(len(paths), 2*runtime.GOMAXPROCS(0)+2) {
+	for range min(n, 2*runtime.GOMAXPROCS(0)+2) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(paths); i = int(next.Add(1) - 1) {
-				p := paths[i]
-				reuse[i] = gen[p] && sameFile(filepath.Join(dir, filepath.FromSlash(p)), files[p], perm)
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
 			}
 		}()
 	}
 	wg.Wait()
-	return reuse
 }
 
 // sameFile reports whether full is a file Write could have just written with data.
