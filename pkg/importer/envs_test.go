@@ -151,7 +151,8 @@ func roundTrip(t *testing.T, spec string) (*importer.Result, []byte) {
 // the base lacks (the first environment's, on a tie) patches the gateway instead of
 // setting certificateSecret, which would not apply.
 func TestImportEnvironmentHTTPS(t *testing.T) {
-	spec := strings.Replace(envsBase, "https: {}}", "http: {}, https: {}}", 1) + `  environments:
+	// On AKS (an HTTP-only gateway is valid there; on eks the ALB needs HTTPS).
+	spec := strings.Replace(strings.Replace(envsBase, "https: {}}", "http: {}, https: {}}", 1), "spec:\n", "spec:\n  provider: aks\n", 1) + `  environments:
     dev:
       server: https://dev.example.com
       gateway: {https: null}

@@ -201,5 +201,6 @@ func (b *builder) build() {
 	b.security()
 	b.p.Spec.NodePools = b.terraform(b.pools.spec())
 	b.defaultPool()
+	b.httpsOnEKS()
 	b.network()
 }

@@ -94,3 +94,15 @@ func (b *builder) defaultPool() {
 	b.res.Notes["spec.nodePools"] = "the input places no pod on a node pool: one pool for everything; give the apps pools of their own"
 	b.differ("node pool system (nodes labelled role=system): the gateway and waypoints run on it, the apps on any node")
 }
+
+// httpsOnEKS gives an EKS platform whose Gateway has no HTTPS listener one: the ALB of
+// layers 1-2 forwards to the gateway's HTTPS listener (terraform/alb.tf).
+func (b *builder) httpsOnEKS() {
+	s := &b.p.Spec
+	if (s.Provider != "" && s.Provider != schema.ProviderEKS) || s.Gateway.HTTPS != nil {
+		return
+	}
+	s.Gateway.HTTPS = &schema.HTTPSListener{}
+	b.res.Notes["spec.gateway.https"] = "added: on eks the ALB forwards to the gateway's HTTPS listener; create its TLS Secret (or set https.certificate)"
+	b.differ("Gateway %s/%s: gets an HTTPS listener on 443 (the ALB's target; its TLS Secret must exist)", s.Gateway.Namespace, s.Gateway.Name)
+}

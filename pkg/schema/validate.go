@@ -344,6 +344,9 @@ func (v *validator) gateway(fp *field.Path) {
 	switch {
 	case g.HTTP == nil && g.HTTPS == nil:
 		v.add(field.Required(fp.Child("https"), "at least one listener; add `https: {}` for HTTPS on 443 with the Secret <gateway>-tls"))
+	case g.HTTPS == nil && v.p.Spec.Provider == ProviderEKS:
+		// Layers 1-2 (terraform/alb.tf) forward the ALB to the gateway's HTTPS listener.
+		v.add(field.Required(fp.Child("https"), "on eks the ALB forwards to the gateway's HTTPS listener (Terraform's target group); add `https: {}` for HTTPS on 443 with the Secret <gateway>-tls"))
 	case g.HTTPS == nil:
 		v.warn(field.Forbidden(fp.Child("https"), "HTTP without HTTPS: traffic between the load balancer and the gateway is not encrypted"))
 	}
