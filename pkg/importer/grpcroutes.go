@@ -57,11 +57,7 @@ func (b *builder) grpcRoute(o *Object, r *gwv1.GRPCRoute) {
 			case gwv1.GRPCRouteFilterResponseHeaderModifier:
 				rule.ResponseHeaders = headers(flt.ResponseHeaderModifier)
 			case gwv1.GRPCRouteFilterRequestMirror:
-				mb := b.backend(o, ff, gwv1.BackendRef{BackendObjectReference: flt.RequestMirror.BackendRef}, r.Namespace)
-				rule.Mirror = &schema.RouteMirror{App: mb.App, Version: mb.Version, Service: mb.Service, Namespace: mb.Namespace, Port: mb.Port}
-				if flt.RequestMirror.Percent != nil {
-					rule.Mirror.Percent = *flt.RequestMirror.Percent
-				}
+				rule.Mirror = b.mirror(o, ff, flt.RequestMirror, r.Namespace)
 			default:
 				b.lose(o, ff, "filter %s is not carried over", flt.Type)
 			}

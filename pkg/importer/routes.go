@@ -350,18 +350,24 @@ func (b *builder) httpFilter(o *Object, f string, flt gwv1.HTTPRouteFilter, rule
 		}
 		rule.Redirect = out
 	case gwv1.HTTPRouteFilterRequestMirror:
-		m := flt.RequestMirror
-		mb := b.backend(o, f+".requestMirror.backendRef", gwv1.BackendRef{BackendObjectReference: m.BackendRef}, ns)
-		rule.Mirror = &schema.RouteMirror{App: mb.App, Version: mb.Version, Service: mb.Service, Namespace: mb.Namespace, Port: mb.Port}
-		if m.Percent != nil {
-			rule.Mirror.Percent = *m.Percent
-		}
-		if m.Fraction != nil {
-			b.lose(o, f+".requestMirror.fraction", "only percent")
-		}
+		rule.Mirror = b.mirror(o, f, flt.RequestMirror, ns)
 	default:
 		b.lose(o, f, "filter %s is not carried over", flt.Type)
 	}
+}
+
+// mirror reads a RequestMirror filter (of an HTTPRoute or a GRPCRoute, at field f) as
+// the rule's mirror: its backend as route backends are read, its percent.
+func (b *builder) mirror(o *Object, f string, m *gwv1.HTTPRequestMirrorFilter, ns string) *schema.RouteMirror {
+	mb := b.backend(o, f+".requestMirror.backendRef", gwv1.BackendRef{BackendObjectReference: m.BackendRef}, ns)
+	out := &schema.RouteMirror{App: mb.App, Version: mb.Version, Service: mb.Service, Namespace: mb.Namespace, Port: mb.Port}
+	if m.Percent != nil {
+		out.Percent = *m.Percent
+	}
+	if m.Fraction != nil {
+		b.lose(o, f+".requestMirror.fraction", "only percent")
+	}
+	return out
 }
 
 func headers(h *gwv1.HTTPHeaderFilter) *schema.HeaderFilter {
