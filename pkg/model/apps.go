@@ -206,7 +206,7 @@ func versions(name string, w schema.Workload) []Version {
 		obj := schema.VersionObjectName(name, v.Name)
 		out = append(out, Version{
 			Name: v.Name, Deployment: obj, Service: obj,
-			Image: or(v.Image, w.Image), Replicas: v.EffectiveReplicas(w.Replicas),
+			Image: v.EffectiveImage(w.Image), Replicas: v.EffectiveReplicas(w.Replicas),
 			Labels: map[string]string{LabelName: name, LabelVersion: v.Name},
 		})
 	}

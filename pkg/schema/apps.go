@@ -1,6 +1,9 @@
 package schema
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // App is a workload of the platform: its namespace, placement, the Service routes
 // reach, its callers, and where its pods come from, exactly one of: inline (the
@@ -121,6 +124,20 @@ type File struct {
 	Path    string `json:"path" jsonschema:"description=Absolute mount path of the file"`
 	Content string `json:"content"`
 }
+
+// EffectiveImage is the version's image: its own, else the app's.
+func (v Version) EffectiveImage(app string) string { return cmp.Or(v.Image, app) }
+
+// EffectiveReplicas is the version's replicas: its own, else the app's.
+func (v Version) EffectiveReplicas(app int32) int32 {
+	if v.Replicas != nil {
+		return *v.Replicas
+	}
+	return app
+}
+
+// VersionObjectName is the name of the Deployment and Service of an app's version.
+func VersionObjectName(app, version string) string { return app + "-" + version }
 
 // HelmSource is a chart an app's pods come from.
 type HelmSource struct {

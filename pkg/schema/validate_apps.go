@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -167,23 +166,12 @@ func effectiveImages(a *App) []string {
 	}
 	var out []string
 	for _, ver := range a.Versions {
-		if img := cmp.Or(ver.Image, a.Image); img != "" {
+		if img := ver.EffectiveImage(a.Image); img != "" {
 			out = append(out, img)
 		}
 	}
 	return out
 }
-
-// EffectiveReplicas is the version's replicas: its own, else the app's.
-func (v Version) EffectiveReplicas(app int32) int32 {
-	if v.Replicas != nil {
-		return *v.Replicas
-	}
-	return app
-}
-
-// VersionObjectName is the name of the Deployment and Service of an app's version.
-func VersionObjectName(app, version string) string { return app + "-" + version }
 
 // destination checks one egress destination of an app.
 func (v *validator) destination(fp *field.Path, d Destination) {
