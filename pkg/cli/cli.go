@@ -138,6 +138,11 @@ func readSpec(file string, stderr io.Writer) (pipeline.Result, error) {
 	if err != nil {
 		return pipeline.Result{}, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, errors.Unwrap(err))}
 	}
+	return checkSpec(data, file, stderr)
+}
+
+// checkSpec validates the spec file's bytes; diagnostics go to stderr.
+func checkSpec(data []byte, file string, stderr io.Writer) (pipeline.Result, error) {
 	res := pipeline.Load(data, file)
 	for _, d := range res.Diagnostics {
 		fmt.Fprintln(stderr, d.String())
@@ -155,6 +160,11 @@ func load(file string, stderr io.Writer) (loaded, error) {
 	if err != nil {
 		return loaded{}, err
 	}
+	return renderSpec(file, res)
+}
+
+// renderSpec renders a valid spec's trees into files.
+func renderSpec(file string, res pipeline.Result) (loaded, error) {
 	outputs, err := pipeline.Render(res.Trees)
 	if err != nil {
 		return loaded{}, &exitError{ExitInvalid, fmt.Errorf("%s: %w", file, err)}
@@ -223,18 +233,24 @@ func renderCmd(stderr io.Writer) *cobra.Command {
 // same spec, rendered by this binary, left the folder as it is now (then it prints
 // what that render printed). A render that changes nothing is recorded.
 func render(f specFlags, cache rendercache.Cache, stderr io.Writer) error {
+	spec, err := os.ReadFile(f.file)
+	if err != nil {
+		return &exitError{ExitInvalid, fmt.Errorf("%s: %w", f.file, errors.Unwrap(err))}
+	}
 	key := ""
-	if spec, err := os.ReadFile(f.file); err == nil {
-		if k, err := rendercache.Key(f.file, spec, f.out); err == nil {
-			key = k
-			if out, hit := cache.Lookup(key, f.out); hit {
-				_, err := stderr.Write(out)
-				return err
-			}
+	if k, err := rendercache.Key(f.file, spec, f.out); err == nil {
+		key = k
+		if out, hit := cache.Lookup(key, f.out); hit {
+			_, err := stderr.Write(out)
+			return err
 		}
 	}
 	tee := &rendercache.Tee{W: stderr}
-	l, err := load(f.file, tee)
+	res, err := checkSpec(spec, f.file, tee)
+	if err != nil {
+		return err
+	}
+	l, err := renderSpec(f.file, res)
 	if err != nil {
 		return err
 	}
