@@ -53,51 +53,49 @@ func dropUseWaypointLabel(t *testing.T, repo, tree string) string {
 // that splits between several backends: its weight becomes that of the last backend
 // plus the first's, so the split no longer is the spec's.
 func changeRouteWeight(t *testing.T, repo, tree string) string {
-	var did string
-	editDocs(t, filepath.Join(repo, tree), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
-		if did != "" || u.GetKind() != "HTTPRoute" {
-			return u
+	return editSplit(t, repo, tree, false, func(first, last map[string]any) (string, bool) {
+		w1, ok1 := toInt64(first["weight"])
+		w2, ok2 := toInt64(last["weight"])
+		if !ok1 || !ok2 {
+			return "", false
 		}
-		rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
-		for i, r := range rules {
-			rm, _ := r.(map[string]any)
-			refs, _ := rm["backendRefs"].([]any)
-			if len(refs) < 2 {
-				continue
-			}
-			first, _ := refs[0].(map[string]any)
-			last, _ := refs[len(refs)-1].(map[string]any)
-			w1, ok1 := toInt64(first["weight"])
-			w2, ok2 := toInt64(last["weight"])
-			if !ok1 || !ok2 {
-				continue
-			}
-			first["weight"] = w1 + w2
-			rules[i] = rm
-			_ = unstructured.SetNestedSlice(u.Object, rules, "spec", "rules")
-			did = fmt.Sprintf("changed the weight of backendRef %v of %s rule %d from %d to %d in %s", first["name"], objID(u), i, w1, w1+w2, p)
-			return u
-		}
-		return u
+		first["weight"] = w1 + w2
+		return fmt.Sprintf("changed the weight of backendRef %v from %d to %d", first["name"], w1, w1+w2), true
 	})
-	return did
 }
 
 // sendToOtherVersion points the first backendRef of the first mesh route (an HTTPRoute
 // whose parent is a Service) that splits between several Services at the last one's
 // Service: the route then sends to another version than the spec says.
 func sendToOtherVersion(t *testing.T, repo, tree string) string {
+	return editSplit(t, repo, tree, true, func(first, last map[string]any) (string, bool) {
+		if first["name"] == last["name"] {
+			return "", false
+		}
+		was := first["name"]
+		first["name"] = last["name"]
+		return fmt.Sprintf("pointed backendRef %v at Service %v", was, last["name"]), true
+	})
+}
+
+// editSplit finds the first HTTPRoute rule (of a mesh route, whose parent is a Service,
+// when mesh is set) that splits between several backendRefs and edits its first and
+// last; edit says what it did, or false to look further. It returns what was done and
+// where ("" when no rule applies).
+func editSplit(t *testing.T, repo, tree string, mesh bool, edit func(first, last map[string]any) (string, bool)) string {
 	var did string
 	editDocs(t, filepath.Join(repo, tree), func(p string, u *unstructured.Unstructured) *unstructured.Unstructured {
 		if did != "" || u.GetKind() != "HTTPRoute" {
 			return u
 		}
-		parents, _, _ := unstructured.NestedSlice(u.Object, "spec", "parentRefs")
-		if len(parents) == 0 {
-			return u
-		}
-		if pm, _ := parents[0].(map[string]any); pm["kind"] != "Service" {
-			return u
+		if mesh {
+			parents, _, _ := unstructured.NestedSlice(u.Object, "spec", "parentRefs")
+			if len(parents) == 0 {
+				return u
+			}
+			if pm, _ := parents[0].(map[string]any); pm["kind"] != "Service" {
+				return u
+			}
 		}
 		rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
 		for i, r := range rules {
@@ -108,14 +106,13 @@ func sendToOtherVersion(t *testing.T, repo, tree string) string {
 			}
 			first, _ := refs[0].(map[string]any)
 			last, _ := refs[len(refs)-1].(map[string]any)
-			if first["name"] == last["name"] {
+			what, ok := edit(first, last)
+			if !ok {
 				continue
 			}
-			was := first["name"]
-			first["name"] = last["name"]
 			rules[i] = rm
 			_ = unstructured.SetNestedSlice(u.Object, rules, "spec", "rules")
-			did = fmt.Sprintf("pointed backendRef %v of %s rule %d at Service %v in %s", was, objID(u), i, last["name"], p)
+			did = fmt.Sprintf("%s of %s rule %d in %s", what, objID(u), i, p)
 			return u
 		}
 		return u

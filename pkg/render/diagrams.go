@@ -203,15 +203,15 @@ func trafficDiagram(m *model.Model) []string {
 		forwarded, mirrored := map[string]bool{}, map[string]int32{}
 		for _, rl := range r.Rules {
 			for _, b := range rl.Backends {
-				forwarded[b.Namespace+"/"+b.Service+":"+fmt.Sprint(b.Port)] = true
+				forwarded[backendKey(b)] = true
 			}
 			if mr := rl.Filters.Mirror; mr != nil {
-				mirrored[mr.Backend.Namespace+"/"+mr.Backend.Service+":"+fmt.Sprint(mr.Backend.Port)] = cmp.Or(mr.Percent, 100)
+				mirrored[backendKey(mr.Backend)] = cmp.Or(mr.Percent, 100)
 			}
 		}
 		for _, be := range uniqueBackends(r.References()) {
 			to := svc(be.Namespace, be.Service, be.Port)
-			key := be.Namespace + "/" + be.Service + ":" + fmt.Sprint(be.Port)
+			key := backendKey(be)
 			var lbl []string
 			switch pct, isMirror := mirrored[key]; {
 			case isMirror && !forwarded[key]:
@@ -398,12 +398,16 @@ func uniqueLines(in []string) []string {
 	return out
 }
 
+// backendKey identifies a backend's Service port: namespace/service:port.
+func backendKey(b model.Backend) string {
+	return b.Namespace + "/" + b.Service + ":" + strconv.Itoa(int(b.Port))
+}
+
 func uniqueBackends(in []model.Backend) []model.Backend {
 	seen := map[string]bool{}
 	var out []model.Backend
 	for _, b := range in {
-		k := b.Namespace + "/" + b.Service + ":" + strconv.Itoa(int(b.Port))
-		if !seen[k] {
+		if k := backendKey(b); !seen[k] {
 			seen[k] = true
 			out = append(out, b)
 		}
