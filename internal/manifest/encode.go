@@ -22,18 +22,60 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Encoder turns typed objects into YAML nodes. It keeps what it learns about Go types
 // and allocates nodes in slabs, so one Encoder should serve a whole render. It is not
-// safe for concurrent use.
+// safe for concurrent use; encoders on several goroutines share what they learn
+// through one Types.
 type Encoder struct {
-	types map[reflect.Type][]field
-	kinds map[reflect.Type]typeKind
-	slab  slab
-	patch bool
+	types  map[reflect.Type][]field
+	kinds  map[reflect.Type]typeKind
+	shared *Types
+	slab   slab
+	patch  bool
+}
+
+// Types is what encoders learn about Go types (fields, methods), shared by the
+// encoders of one render so that each type is looked at once, not once per worker:
+// in a short render (a KRM function's) that is much of the encoding. Safe for
+// concurrent use; the zero value is ready.
+type Types struct {
+	mu     sync.RWMutex
+	fields map[reflect.Type][]field
+	kinds  map[reflect.Type]typeKind
+}
+
+// lookup is t's learned fields and kind, if any.
+func (ts *Types) lookup(t reflect.Type) (fs []field, fok bool, k typeKind, kok bool) {
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	fs, fok = ts.fields[t]
+	k, kok = ts.kinds[t]
+	return fs, fok, k, kok
+}
+
+// storeFields records t's fields.
+func (ts *Types) storeFields(t reflect.Type, fs []field) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.fields == nil {
+		ts.fields = map[reflect.Type][]field{}
+	}
+	ts.fields[t] = fs
+}
+
+// storeKind records t's kind.
+func (ts *Types) storeKind(t reflect.Type, k typeKind) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.kinds == nil {
+		ts.kinds = map[reflect.Type]typeKind{}
+	}
+	ts.kinds[t] = k
 }
 
 // typeKind is what Encoder.value needs to know of a type's methods, looked up once.
@@ -44,8 +86,12 @@ type typeKind struct {
 }
 
 // NewEncoder returns an Encoder for whole objects.
-func NewEncoder() *Encoder {
-	return &Encoder{types: map[reflect.Type][]field{}, kinds: map[reflect.Type]typeKind{}}
+func NewEncoder() *Encoder { return NewSharedEncoder(nil) }
+
+// NewSharedEncoder returns an Encoder for whole objects that learns types through ts
+// (nil: on its own).
+func NewSharedEncoder(ts *Types) *Encoder {
+	return &Encoder{types: map[reflect.Type][]field{}, kinds: map[reflect.Type]typeKind{}, shared: ts}
 }
 
 // Reset lets the encoder reuse the memory of every node it has made: none of them
@@ -56,14 +102,24 @@ func (e *Encoder) Reset() { e.slab.reset() }
 // kind is t's typeKind.
 func (e *Encoder) kind(t reflect.Type) typeKind {
 	k, ok := e.kinds[t]
-	if !ok {
-		pt := reflect.PointerTo(t)
-		k = typeKind{
-			ptrMarshals: pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler),
-			marshals:    t.Implements(jsonMarshaler) || t.Implements(textMarshaler),
-			zeroer:      t.Implements(isZeroer),
+	if ok {
+		return k
+	}
+	if e.shared != nil {
+		if _, _, sk, ok := e.shared.lookup(t); ok {
+			e.kinds[t] = sk
+			return sk
 		}
-		e.kinds[t] = k
+	}
+	pt := reflect.PointerTo(t)
+	k = typeKind{
+		ptrMarshals: pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler),
+		marshals:    t.Implements(jsonMarshaler) || t.Implements(textMarshaler),
+		zeroer:      t.Implements(isZeroer),
+	}
+	e.kinds[t] = k
+	if e.shared != nil {
+		e.shared.storeKind(t, k)
 	}
 	return k
 }
@@ -300,7 +356,14 @@ func (e *Encoder) fields(t reflect.Type) []field {
 	if fs, ok := e.types[t]; ok {
 		return fs
 	}
+	if e.shared != nil {
+		if fs, ok, _, _ := e.shared.lookup(t); ok {
+			e.types[t] = fs
+			return fs
+		}
+	}
 	var fs []field
+	embedded := false
 	var walk func(t reflect.Type, index []int)
 	walk = func(t reflect.Type, index []int) {
 		for i := range t.NumField() {
@@ -317,6 +380,7 @@ func (e *Encoder) fields(t reflect.Type) []field {
 					ft = ft.Elem()
 				}
 				if ft.Kind() == reflect.Struct {
+					embedded = true
 					walk(ft, idx) // embedded: its fields are the parent's
 					continue
 				}
@@ -344,9 +408,27 @@ func (e *Encoder) fields(t reflect.Type) []field {
 		}
 	}
 	walk(t, nil)
-	fs = dominant(fs)
+	if embedded || duplicateNames(fs) {
+		fs = dominant(fs)
+	}
 	e.types[t] = fs
+	if e.shared != nil {
+		e.shared.storeFields(t, fs)
+	}
 	return fs
+}
+
+// duplicateNames reports whether two of fs have the same name (json tags can make
+// them so even without embedded structs).
+func duplicateNames(fs []field) bool {
+	for i := range fs {
+		for j := i + 1; j < len(fs); j++ {
+			if fs[i].name == fs[j].name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dominant applies encoding/json's rule for fields of the same name: the shallowest

@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -275,5 +276,91 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 			_ = Write(&w, want)
 			t.Fatalf("random case %d:\n%s", i, udiff.Unified("encoding/json", "Encode", w.String(), g.String()))
 		}
+	}
+}
+
+// TestSharedTypesEncodeAlike: encoders on several goroutines that learn types through
+// one Types encode every object as a lone encoder does (run with -race).
+func TestSharedTypesEncodeAlike(t *testing.T) {
+	objs := []any{
+		&appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"x": "y"}}, Spec: appsv1.DeploymentSpec{Replicas: ptr(int32(2))}},
+		&corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromString("http")}}}},
+		&securityv1.AuthorizationPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"}, Spec: apisecurity.AuthorizationPolicy{Action: apisecurity.AuthorizationPolicy_DENY}},
+		&networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}},
+		&autoscalingv2.HorizontalPodAutoscaler{TypeMeta: metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"}, Spec: autoscalingv2.HorizontalPodAutoscalerSpec{MaxReplicas: 3}},
+	}
+	want := make([]string, len(objs))
+	for i, o := range objs {
+		want[i] = marshal(t, o)
+	}
+	var types Types
+	const workers = 4
+	got := make([][]string, workers)
+	done := make(chan int)
+	for w := range workers {
+		go func() {
+			enc, wr := NewSharedEncoder(&types), &Writer{}
+			for range 3 {
+				got[w] = got[w][:0]
+				for _, o := range objs {
+					n, err := enc.Encode(o)
+					var b bytes.Buffer
+					if err == nil {
+						err = wr.Write(&b, n)
+					}
+					if err != nil {
+						panic(err)
+					}
+					got[w] = append(got[w], b.String())
+				}
+			}
+			done <- w
+		}()
+	}
+	for range workers {
+		<-done
+	}
+	for w := range workers {
+		for i := range objs {
+			check(t, fmt.Sprintf("worker %d, %T", w, objs[i]), got[w][i], want[i])
+		}
+	}
+}
+
+// TestSameNameFields: fields that json tags give the same name are left out at equal
+// depth, as encoding/json leaves them out, with or without embedded structs.
+func TestSameNameFields(t *testing.T) {
+	// Two fields tagged "a" (made at run time: go vet refuses the tag twice in source).
+	twice := reflect.StructOf([]reflect.StructField{
+		{Name: "A", Type: reflect.TypeFor[string](), Tag: `json:"a"`},
+		{Name: "B", Type: reflect.TypeFor[string](), Tag: `json:"a"`},
+		{Name: "C", Type: reflect.TypeFor[string](), Tag: `json:"c"`},
+	})
+	twiceObj := reflect.New(twice)
+	for i, v := range []string{"1", "2", "3"} {
+		twiceObj.Elem().Field(i).SetString(v)
+	}
+	type Base struct {
+		A string `json:"a"`
+		D string `json:"d"`
+	}
+	type shadowed struct {
+		Base
+		A string `json:"a"`
+	}
+	for _, tc := range []struct {
+		name       string
+		obj        any
+		json, want string // what encoding/json writes, and its YAML
+	}{
+		{"two tags alike", twiceObj.Interface(), `{"c":"3"}`, "c: \"3\"\n"},
+		{"embedded field shadowed", &shadowed{Base: Base{A: "inner", D: "d"}, A: "outer"}, `{"d":"d","a":"outer"}`, "d: d\na: outer\n"},
+	} {
+		raw, err := json.Marshal(tc.obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, tc.name+" (encoding/json)", string(raw), tc.json)
+		check(t, tc.name, marshal(t, tc.obj), tc.want)
 	}
 }

@@ -295,8 +295,9 @@ func (l *listWriter) objects(objs []object, annos []string) error {
 		lw  listWriter
 	}
 	ws := make([]worker, workers)
+	var types manifest.Types
 	for i := range ws {
-		ws[i] = worker{enc: manifest.NewEncoder(), lw: listWriter{wrapped: l.wrapped}}
+		ws[i] = worker{enc: manifest.NewSharedEncoder(&types), lw: listWriter{wrapped: l.wrapped}}
 	}
 	out := make([][]byte, min(objectBatch, len(objs)))
 	errs := make([]error, len(out))

@@ -245,11 +245,12 @@ func Files(outputs []Output) (map[string][]byte, error) {
 	errs := make([]error, len(jobs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var types manifest.Types
 	for range min(len(jobs), runtime.GOMAXPROCS(0)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			enc, wr := manifest.NewEncoder(), &manifest.Writer{}
+			enc, wr := manifest.NewSharedEncoder(&types), &manifest.Writer{}
 			var buf bytes.Buffer
 			var nodes []*yaml.Node
 			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {

@@ -50,6 +50,31 @@ func eachFile(n int, f func(i int)) {
 	wg.Wait()
 }
 
+// eachFileErr is eachFile for steps that can fail: after the first error no further
+// step runs, and the error of the lowest step that failed is returned.
+func eachFileErr(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var failed atomic.Bool
+	eachFile(n, func(i int) {
+		if !failed.Load() {
+			if errs[i] = f(i); errs[i] != nil {
+				failed.Store(true)
+			}
+		}
+	})
+	return firstErr(errs)
+}
+
+// firstErr is the first non-nil error of errs, or nil.
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sameFile reports whether full is a file Write could have just written with data.
 func sameFile(full string, data []byte, perm fs.FileMode) bool {
 	fi, err := os.Lstat(full)

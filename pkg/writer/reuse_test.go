@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -106,6 +108,50 @@ func TestUnchangedTreeIsLeftAlone(t *testing.T) {
 				}
 			}
 			assertNoTemp(t, dir)
+		})
+	}
+}
+
+// TestEachFileErr: every step runs once when none fails; a failure stops the hand-out
+// of further steps and the error of a failed step is returned.
+func TestEachFileErr(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n      int
+		fail   map[int]bool
+		want   string
+		runAll bool
+	}{
+		{name: "none", n: 0, runAll: true},
+		{name: "all succeed", n: 500, runAll: true},
+		{name: "one fails", n: 500, fail: map[int]bool{7: true}, want: "step 7"},
+		{name: "one of several", n: 500, fail: map[int]bool{3: true, 4: true, 5: true}, want: "step 3|step 4|step 5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ran := make([]int32, tc.n)
+			err := eachFileErr(tc.n, func(i int) error {
+				ran[i]++
+				if tc.fail[i] {
+					return fmt.Errorf("step %d", i)
+				}
+				return nil
+			})
+			if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && !slices.Contains(strings.Split(tc.want, "|"), got)) {
+				t.Fatalf("error = %v, want %q", err, tc.want)
+			}
+			total := 0
+			for i, r := range ran {
+				if r > 1 {
+					t.Fatalf("step %d ran %d times", i, r)
+				}
+				total += int(r)
+			}
+			if tc.runAll && total != tc.n {
+				t.Fatalf("%d of %d steps ran", total, tc.n)
+			}
+			if !tc.runAll && total == tc.n {
+				t.Fatalf("all %d steps ran after a failure", tc.n)
+			}
 		})
 	}
 }

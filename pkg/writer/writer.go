@@ -115,18 +115,32 @@ func Write(dir string, files map[string][]byte, opts Options) (Report, error) {
 		return opts.Hook(stage, p)
 	}
 	made := map[string]bool{}
-	for i, p := range paths {
+	for _, p := range paths {
 		if err := makeParent(tmp, p, made); err != nil {
 			return rep, err
 		}
-		if !reuse[i] || os.Link(filepath.Join(dir, filepath.FromSlash(p)), filepath.Join(tmp, filepath.FromSlash(p))) != nil {
-			if err := writeFile(tmp, p, files[p]); err != nil {
+	}
+	place := func(i int) error {
+		p := paths[i]
+		if reuse[i] && os.Link(filepath.Join(dir, filepath.FromSlash(p)), filepath.Join(tmp, filepath.FromSlash(p))) == nil {
+			return nil
+		}
+		return writeFile(tmp, p, files[p])
+	}
+	if opts.Hook != nil {
+		// A hook sees the files one by one, in order (tests stop a render between two).
+		for i, p := range paths {
+			if err := place(i); err != nil {
+				return rep, err
+			}
+			if err := hook(StageFile, p); err != nil {
 				return rep, err
 			}
 		}
-		if err := hook(StageFile, p); err != nil {
-			return rep, err
-		}
+	} else if err := eachFileErr(len(paths), place); err != nil {
+		// Creating files is most of a fresh render's system time; a few at a time
+		// overlap it (the folders are made first, above).
+		return rep, err
 	}
 	if err := writeFile(tmp, ManifestName, manifestBytes(paths)); err != nil {
 		return rep, err
@@ -195,12 +209,9 @@ func localPath(p string) bool {
 	return p != "" && filepath.IsLocal(filepath.FromSlash(p)) && path.Clean(p) == p && !strings.Contains(p, "\\")
 }
 
+// writeFile writes data as root/p; p's folder must exist.
 func writeFile(root, p string, data []byte) error {
-	full := filepath.Join(root, filepath.FromSlash(p))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(full, data, 0o644)
+	return os.WriteFile(filepath.Join(root, filepath.FromSlash(p)), data, 0o644)
 }
 
 func manifestBytes(paths []string) []byte {
