@@ -191,3 +191,43 @@ func FuzzWrite(f *testing.F) {
 		checkWrite(t, "fuzz", n)
 	})
 }
+
+// TestQuietScalars: wherever the one-pass test finds a scalar quiet, the analysis
+// character by character finds the same (every string of one and two printable
+// characters, and random longer ones biased towards indicators).
+func TestQuietScalars(t *testing.T) {
+	var cases []string
+	for a := byte(' '); a <= '~'; a++ {
+		cases = append(cases, string(a))
+		for b := byte(' '); b <= '~'; b++ {
+			cases = append(cases, string([]byte{a, b}), string([]byte{a, b, '\n'}))
+		}
+	}
+	rng := rand.New(rand.NewPCG(19, 2026))
+	const alphabet = "ab-._/:#?' \n.-"
+	for range 20000 {
+		b := make([]byte, 1+rng.IntN(8))
+		for i := range b {
+			if rng.IntN(3) == 0 {
+				b[i] = byte(' ' + rng.IntN('~'-' '+1))
+			} else {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		cases = append(cases, string(b))
+	}
+	quietSeen := 0
+	for _, v := range cases {
+		if !quiet(v) {
+			continue
+		}
+		quietSeen++
+		want := scalarAnalysis{blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true}
+		if got := analyzeEach(v); got != want {
+			t.Errorf("%q: quiet, but analyzed one by one it is %+v", v, got)
+		}
+	}
+	if quietSeen < 1000 {
+		t.Fatalf("only %d quiet cases: the test no longer covers the fast path", quietSeen)
+	}
+}

@@ -59,7 +59,7 @@ func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics)
 	}
 	var errs field.ErrorList
 	w := walker{pos: Positions{}, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}, readOnly: true, dropped: new(bool)}
-	if w.walk(root, reflect.TypeFor[Platform](), nil, "", 0) && !*w.dropped && len(errs) == 0 && *w.nodes < maxNodes {
+	if w.walk(root, reflect.TypeFor[Platform](), "", 0) && !*w.dropped && len(errs) == 0 && *w.nodes < maxNodes {
 		if raw, ok := w.json(make([]byte, 0, 4096), root, reflect.TypeFor[Platform](), 0); ok {
 			var p Platform
 			if err := json.Unmarshal(raw, &p); err == nil {
@@ -79,7 +79,7 @@ func decodeOwned(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics
 	pos := Positions{}
 	var errs field.ErrorList
 	w := walker{pos: pos, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}}
-	if !w.walk(root, reflect.TypeFor[Platform](), nil, "", 0) || *w.nodes >= maxNodes {
+	if !w.walk(root, reflect.TypeFor[Platform](), "", 0) || *w.nodes >= maxNodes {
 		ds := FromFieldErrors(errs, SeverityError, file, pos)
 		ds.Sort()
 		return nil, pos, ds
@@ -220,16 +220,17 @@ const maxNodes = 1_000_000
 
 // walk checks n against t; it returns false when n cannot be decoded into t, so the
 // caller drops it and decoding goes on to find the remaining problems.
-// ps is path.String(), built along the way.
-func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, ps string, depth int) bool {
+// ps is n's field path as field.Path prints it ("" for the document), built along the
+// way: a field.Path is made only for a problem.
+func (w walker) walk(n *yaml.Node, t reflect.Type, ps string, depth int) bool {
 	if *w.nodes++; *w.nodes == maxNodes {
-		*w.errs = append(*w.errs, field.Invalid(path, "...", fmt.Sprintf("spec expands to more than %d nodes (YAML aliases?)", maxNodes)))
+		*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, ps, "...", fmt.Sprintf("spec expands to more than %d nodes (YAML aliases?)", maxNodes)))
 	}
 	if *w.nodes >= maxNodes {
 		return false
 	}
 	if depth > maxDepth {
-		*w.errs = append(*w.errs, field.Invalid(path, "...", "nested too deeply"))
+		*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, ps, "...", "nested too deeply"))
 		return false
 	}
 	if n.Kind == yaml.AliasNode {
@@ -238,7 +239,7 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, ps string, 
 		}
 		n = n.Alias
 	}
-	if path != nil {
+	if ps != "" {
 		w.pos[ps] = n.Line
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
@@ -249,32 +250,28 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, ps string, 
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if !w.expect(n, yaml.MappingNode, path, "an object") {
+		if !w.expect(n, yaml.MappingNode, ps, "an object") {
 			return false
 		}
 		var seen keys
 		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			child := path.Child(k.Value)
-			if path == nil {
-				child = field.NewPath(k.Value)
-			}
 			cs := childPath(ps, k.Value)
 			if seen.add(k.Value) {
 				w.pos[cs] = k.Line
-				*w.errs = append(*w.errs, field.Duplicate(child, k.Value))
+				*w.errs = append(*w.errs, fieldError(field.ErrorTypeDuplicate, cs, k.Value, ""))
 				w.drop()
 				continue
 			}
 			ft, ok := w.fieldType(t, k.Value)
 			if !ok {
 				w.pos[cs] = k.Line
-				*w.errs = append(*w.errs, field.Forbidden(child, unknownFieldMessage(k.Value, w.structFields(t))))
+				*w.errs = append(*w.errs, fieldError(field.ErrorTypeForbidden, cs, "", unknownFieldMessage(k.Value, w.structFields(t))))
 				w.drop()
 				continue
 			}
-			if !w.walk(v, ft, child, cs, depth+1) {
+			if !w.walk(v, ft, cs, depth+1) {
 				w.drop()
 			} else if !w.readOnly {
 				kept = append(kept, k, v)
@@ -284,22 +281,21 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, ps string, 
 			n.Content = kept
 		}
 	case reflect.Map:
-		if !w.expect(n, yaml.MappingNode, path, "a map") {
+		if !w.expect(n, yaml.MappingNode, ps, "a map") {
 			return false
 		}
 		var seen keys
 		kept := n.Content[:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			child := path.Key(k.Value)
 			cs := ps + "[" + k.Value + "]"
 			w.pos[cs] = k.Line
 			if seen.add(k.Value) {
-				*w.errs = append(*w.errs, field.Duplicate(child, k.Value))
+				*w.errs = append(*w.errs, fieldError(field.ErrorTypeDuplicate, cs, k.Value, ""))
 				w.drop()
 				continue
 			}
-			if !w.walk(v, t.Elem(), child, cs, depth+1) {
+			if !w.walk(v, t.Elem(), cs, depth+1) {
 				w.drop()
 			} else if !w.readOnly {
 				kept = append(kept, k, v)
@@ -309,57 +305,57 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, ps string, 
 			n.Content = kept
 		}
 	case reflect.Slice:
-		if !w.expect(n, yaml.SequenceNode, path, "a list") {
+		if !w.expect(n, yaml.SequenceNode, ps, "a list") {
 			return false
 		}
 		for i, item := range n.Content {
-			if !w.walk(item, t.Elem(), path.Index(i), ps+"["+strconv.Itoa(i)+"]", depth+1) && w.drop() {
+			if !w.walk(item, t.Elem(), ps+"["+strconv.Itoa(i)+"]", depth+1) && w.drop() {
 				n.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 			}
 		}
 	case reflect.String:
-		if !w.expect(n, yaml.ScalarNode, path, "a string") {
+		if !w.expect(n, yaml.ScalarNode, ps, "a string") {
 			return false
 		}
 		if n.Tag != "!!str" {
-			*w.errs = append(*w.errs, field.Invalid(path, n.Value, fmt.Sprintf("must be a string; quote it (\"%s\")", n.Value)))
+			*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, ps, n.Value, fmt.Sprintf("must be a string; quote it (\"%s\")", n.Value)))
 			return false
 		}
 	case reflect.Int32, reflect.Int64, reflect.Int:
-		if !w.expect(n, yaml.ScalarNode, path, "an integer") {
+		if !w.expect(n, yaml.ScalarNode, ps, "an integer") {
 			return false
 		}
 		if n.Tag != "!!int" {
-			*w.errs = append(*w.errs, field.Invalid(path, n.Value, "must be an integer"))
+			*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, ps, n.Value, "must be an integer"))
 			return false
 		}
-		return w.checkIntRange(n, t, path)
+		return w.checkIntRange(n, t, ps)
 	case reflect.Bool:
-		if !w.expect(n, yaml.ScalarNode, path, "true or false") {
+		if !w.expect(n, yaml.ScalarNode, ps, "true or false") {
 			return false
 		}
 		if n.Tag != "!!bool" {
-			*w.errs = append(*w.errs, field.Invalid(path, n.Value, "must be true or false"))
+			*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, ps, n.Value, "must be true or false"))
 			return false
 		}
 	}
 	return true
 }
 
-func (w walker) checkIntRange(n *yaml.Node, t reflect.Type, path *field.Path) bool {
+func (w walker) checkIntRange(n *yaml.Node, t reflect.Type, ps string) bool {
 	v, ok := plainInt(n)
 	var err error
 	if !ok {
 		err = n.Decode(&v)
 	}
 	if err != nil || (t.Kind() == reflect.Int32 && (v > 1<<31-1 || v < -1<<31)) {
-		*w.errs = append(*w.errs, field.Invalid(path, n.Value, "integer out of range"))
+		*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, ps, n.Value, "integer out of range"))
 		return false
 	}
 	return true
 }
 
-func (w walker) expect(n *yaml.Node, kind yaml.Kind, path *field.Path, what string) bool {
+func (w walker) expect(n *yaml.Node, kind yaml.Kind, ps string, what string) bool {
 	if n.Kind == kind {
 		return true
 	}
@@ -367,12 +363,22 @@ func (w walker) expect(n *yaml.Node, kind yaml.Kind, path *field.Path, what stri
 	if n.Kind == yaml.ScalarNode {
 		got = fmt.Sprintf("%q", n.Value)
 	}
-	if path == nil {
-		*w.errs = append(*w.errs, field.Invalid(field.NewPath("<document>"), got, "must be "+what))
+	if ps == "" {
+		*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, "<document>", got, "must be "+what))
 		return false
 	}
-	*w.errs = append(*w.errs, &field.Error{Type: field.ErrorTypeInvalid, Field: path.String(), BadValue: rawValue{got}, Detail: "must be " + what})
+	*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, ps, rawValue{got}, "must be "+what))
 	return false
+}
+
+// fieldError is the field.Error field.Invalid, field.Duplicate or field.Forbidden
+// would make for the path printed as ps ("" for the document, which a nil field.Path
+// prints as "<nil>").
+func fieldError(typ field.ErrorType, ps string, bad any, detail string) *field.Error {
+	if ps == "" {
+		ps = "<nil>"
+	}
+	return &field.Error{Type: typ, Field: ps, BadValue: bad, Detail: detail}
 }
 
 // rawValue prints as itself, without quotes, in messages.

@@ -74,7 +74,7 @@ metadata: {name: x, labels: {1: a, true: b}}
 		root := doc.Content[0]
 		var errs field.ErrorList
 		w := walker{pos: Positions{}, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}}
-		if !w.walk(root, reflect.TypeFor[Platform](), nil, "", 0) {
+		if !w.walk(root, reflect.TypeFor[Platform](), "", 0) {
 			continue
 		}
 		got, ok := w.json(nil, root, reflect.TypeFor[Platform](), 0)

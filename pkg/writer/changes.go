@@ -55,9 +55,16 @@ func Changes(dir string, files map[string][]byte, group func(path string) string
 		}
 	}
 	index := func(m map[string][]byte) map[[2]string]obj {
+		// Splitting files into objects reads every line: a few files at a time.
+		paths := make([]string, 0, len(m))
+		for p := range m {
+			paths = append(paths, p)
+		}
+		split := make([]map[string]string, len(paths))
+		eachFile(len(paths), func(i int) { split[i] = objects(paths[i], m[paths[i]]) })
 		out := map[[2]string]obj{}
-		for p, b := range m {
-			for id, body := range objects(p, b) {
+		for i, p := range paths {
+			for id, body := range split[i] {
 				out[[2]string{group(p), id}] = obj{p, body}
 			}
 		}
