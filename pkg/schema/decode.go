@@ -1,11 +1,8 @@
 package schema
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"regexp"
 	"sort"
@@ -26,18 +23,9 @@ func Decode(data []byte, file string) (*Platform, Positions, Diagnostics) {
 	if len(data) > maxSpecBytes {
 		return nil, nil, Diagnostics{{Severity: SeverityError, File: file, Message: fmt.Sprintf("spec is %d bytes, more than the %d allowed", len(data), maxSpecBytes)}}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, Diagnostics{{Severity: SeverityError, File: file, Line: yamlErrorLine(err), Message: "invalid YAML: " + err.Error()}}
-		}
-		docs = append(docs, &n)
+	docs, err := parseSpec(data)
+	if err != nil {
+		return nil, nil, Diagnostics{{Severity: SeverityError, File: file, Line: yamlErrorLine(err), Message: "invalid YAML: " + err.Error()}}
 	}
 	switch {
 	case len(docs) == 0:
