@@ -15,10 +15,18 @@ import (
 // ReadmeName is the tree's overview: Mermaid diagrams of what it deploys.
 const ReadmeName = "README.md"
 
+// modelDiagrams are the diagrams drawn from the model alone.
+type modelDiagrams struct{ traffic, pools []string }
+
+// drawModel draws the diagrams that need only the model.
+func drawModel(m *model.Model) modelDiagrams {
+	return modelDiagrams{traffic: trafficDiagram(m), pools: poolsDiagram(m)}
+}
+
 // readme writes README.md: the traffic path, the node pools and what runs on each,
 // and the sync waves, as Mermaid diagrams (GitHub renders them in a pull request).
 // It runs after every other step: the waves come from the rendered Applications.
-func readme(m *model.Model, t *Tree) error {
+func readme(m *model.Model, t *Tree, d modelDiagrams) {
 	var b strings.Builder
 	title := m.Name
 	fmt.Fprintf(&b, "# %s\n\n", title)
@@ -27,15 +35,14 @@ func readme(m *model.Model, t *Tree) error {
 	b.WriteString("## Traffic path\n\n")
 	b.WriteString("Load balancer, the Gateway's listeners, the routes attached to them and the Services they reach. " +
 		"A dotted edge crosses namespaces through a ReferenceGrant; east-west routes go through their namespace's waypoint.\n\n")
-	mermaid(&b, trafficDiagram(m))
+	mermaid(&b, d.traffic)
 	b.WriteString("## Node pools\n\n")
 	b.WriteString("Each pool's labels and taints (the nodeSelector and tolerations krm-gen gives its workloads) and what runs on it.\n\n")
-	mermaid(&b, poolsDiagram(m))
+	mermaid(&b, d.pools)
 	b.WriteString("## Sync waves\n\n")
 	b.WriteString("The root Application syncs the child Applications wave by wave; each wave waits for the one before to be healthy.\n\n")
 	mermaid(&b, wavesDiagram(m, t))
 	t.Files = append(t.Files, File{Path: ReadmeName, Content: []byte(b.String())})
-	return nil
 }
 
 func mermaid(b *strings.Builder, lines []string) {

@@ -48,16 +48,22 @@ const (
 // then in the order each renderer added them.
 func Render(m *model.Model) (*Tree, error) {
 	t := &Tree{installs: map[string]installs{}}
+	// The diagrams of the model are drawn beside the other steps (they read only the
+	// model; a big platform's traffic diagram is a good part of a render).
+	drawn := make(chan modelDiagrams, 1)
+	go func() { drawn <- drawModel(m) }()
 	// projects comes last but for readme: it derives the AppProjects from everything
 	// else, and readme draws the rendered tree.
 	steps := []func(*model.Model, *Tree) error{
-		argoCD, namespaces, gateway, waypoints, security, routes, workloads, terraform, projects, readme,
+		argoCD, namespaces, gateway, waypoints, security, routes, workloads, terraform, projects,
 	}
 	for _, step := range steps {
 		if err := step(m, t); err != nil {
+			<-drawn
 			return nil, err
 		}
 	}
+	readme(m, t, <-drawn)
 	// By path; in a file AppProjects come first (the root app's file holds its project).
 	sort.SliceStable(t.Resources, func(i, j int) bool {
 		a, b := t.Resources[i], t.Resources[j]
