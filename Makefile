@@ -46,6 +46,7 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./internal/manifest -run '^$$' -fuzz '^FuzzWrite$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/importer -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/schema -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/schema -run '^$$' -fuzz '^FuzzSet$$' -fuzztime $(FUZZTIME)
 
 update-golden: ## rewrite golden files (read the diff before committing)
 	$(GO) test ./pkg/pipeline -run Golden -update

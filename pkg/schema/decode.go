@@ -46,8 +46,12 @@ func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics)
 		root = root.Content[0]
 	}
 	var errs field.ErrorList
-	w := walker{pos: Positions{}, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}, readOnly: true, dropped: new(bool)}
+	w := walker{pos: Positions{}, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}, indexes: map[reflect.Type]map[string][]int{}, readOnly: true, dropped: new(bool)}
 	if w.walk(root, reflect.TypeFor[Platform](), "", 0) && !*w.dropped && len(errs) == 0 && *w.nodes < maxNodes {
+		var p Platform
+		if w.set(reflect.ValueOf(&p).Elem(), root, reflect.TypeFor[Platform](), 0) {
+			return &p, w.pos, FromFieldErrors(nil, SeverityError, file, w.pos)
+		}
 		if raw, ok := w.json(make([]byte, 0, 4096), root, reflect.TypeFor[Platform](), 0); ok {
 			var p Platform
 			if err := json.Unmarshal(raw, &p); err == nil {
@@ -66,7 +70,7 @@ func decodeOwned(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics
 	}
 	pos := Positions{}
 	var errs field.ErrorList
-	w := walker{pos: pos, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}}
+	w := walker{pos: pos, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}, indexes: map[reflect.Type]map[string][]int{}}
 	if !w.walk(root, reflect.TypeFor[Platform](), "", 0) || *w.nodes >= maxNodes {
 		ds := FromFieldErrors(errs, SeverityError, file, pos)
 		ds.Sort()
@@ -81,8 +85,13 @@ func decodeOwned(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics
 			ds[i].Related = strings.TrimPrefix(parent+"."+m[1], ".")
 		}
 	}
-	// The checked tree is written as JSON straight from its nodes (see tojson.go); a tree
-	// that uses YAML beyond what that covers goes through yaml.v3's generic decode.
+	// The checked tree is decoded straight from its nodes (see set.go), else written as
+	// JSON from them (tojson.go); a tree that uses YAML beyond what that covers goes
+	// through yaml.v3's generic decode.
+	var direct Platform
+	if w.set(reflect.ValueOf(&direct).Elem(), root, reflect.TypeFor[Platform](), 0) {
+		return &direct, pos, ds
+	}
 	raw, ok := w.json(make([]byte, 0, 4096), root, reflect.TypeFor[Platform](), 0)
 	if !ok {
 		var d *Diagnostic
@@ -120,6 +129,8 @@ type walker struct {
 	errs   *field.ErrorList
 	nodes  *int                                     // nodes visited, aliases expanded: bounds alias bombs
 	fields map[reflect.Type]map[string]reflect.Type // jsonFields of the struct types met so far
+	// indexes are the field indexes of the struct types met so far (set.go).
+	indexes map[reflect.Type]map[string][]int
 	// readOnly leaves the tree as it is; dropped (when set) records that a value would
 	// have been dropped.
 	readOnly bool

@@ -17,54 +17,7 @@ import (
 // nodes decodes to the same Platform as the JSON of yaml.v3's generic decode, for every
 // spec in the repository and for YAML forms the direct path leaves to the generic one.
 func TestJSONMatchesGenericDecode(t *testing.T) {
-	specs := map[string][]byte{
-		"forms": []byte(`apiVersion: krm-gen.dev/v1alpha1
-kind: Platform
-metadata: {name: "x\ty \"q\" \\ \u00e9 \U0001F600 <&>"}
-spec:
-  provider: eks
-  nodePools:
-    a: &pool {labels: {k: v, "": empty}, size: {min: 0x1, max: 0o17, desired: 1_0}}
-    b: *pool
-    c: {size: {min: -0, max: +3, desired: 012}}
-  apps:
-  - name: a
-    namespace: n
-    replicas: !!int "3"
-    helm: {repoURL: r, chart: c, version: "1", values: {f: 1.5, e: 1e3, big: 123456789012345678901, t: 2001-12-14, b: yes, n: ~, l: [1, "2", {x: .inf}]}}
-  - ~
-`),
-		"merge": []byte(`apiVersion: krm-gen.dev/v1alpha1
-kind: Platform
-metadata: {name: x}
-spec:
-  nodePools:
-    <<: {}
-    a: {labels: {k: v}}
-`),
-		"keys": []byte(`apiVersion: krm-gen.dev/v1alpha1
-kind: Platform
-metadata: {name: x, labels: {1: a, true: b}}
-`),
-	}
-	files, err := filepath.Glob("../../testdata/*/*/*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, _ := filepath.Glob("../../testdata/*/*.yaml")
-	blueprints, _ := filepath.Glob("../../blueprints/*/*.yaml")
-	for _, f := range append(append(files, more...), blueprints...) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Contains(b, []byte("kind: Platform")) {
-			specs[f] = b
-		}
-	}
-	if len(specs) < 50 {
-		t.Fatalf("found %d specs", len(specs))
-	}
+	specs := decodeCases(t)
 	direct := 0
 	for name, b := range specs {
 		var doc yaml.Node
@@ -166,4 +119,59 @@ func TestDecodeNodeMatchesDecode(t *testing.T) {
 	if valid < 10 || invalid < 5 {
 		t.Errorf("%d valid and %d invalid specs", valid, invalid)
 	}
+}
+
+// decodeCases are the specs the decode tests run on: YAML forms the direct paths
+// leave to the generic one, and every spec in the repository.
+func decodeCases(t *testing.T) map[string][]byte {
+	t.Helper()
+	specs := map[string][]byte{
+		"forms": []byte(`apiVersion: krm-gen.dev/v1alpha1
+kind: Platform
+metadata: {name: "x\ty \"q\" \\ \u00e9 \U0001F600 <&>"}
+spec:
+  provider: eks
+  nodePools:
+    a: &pool {labels: {k: v, "": empty}, size: {min: 0x1, max: 0o17, desired: 1_0}}
+    b: *pool
+    c: {size: {min: -0, max: +3, desired: 012}}
+  apps:
+  - name: a
+    namespace: n
+    replicas: !!int "3"
+    helm: {repoURL: r, chart: c, version: "1", values: {f: 1.5, e: 1e3, big: 123456789012345678901, t: 2001-12-14, b: yes, n: ~, l: [1, "2", {x: .inf}]}}
+  - ~
+`),
+		"merge": []byte(`apiVersion: krm-gen.dev/v1alpha1
+kind: Platform
+metadata: {name: x}
+spec:
+  nodePools:
+    <<: {}
+    a: {labels: {k: v}}
+`),
+		"keys": []byte(`apiVersion: krm-gen.dev/v1alpha1
+kind: Platform
+metadata: {name: x, labels: {1: a, true: b}}
+`),
+	}
+	files, err := filepath.Glob("../../testdata/*/*/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("../../testdata/*/*.yaml")
+	blueprints, _ := filepath.Glob("../../blueprints/*/*.yaml")
+	for _, f := range append(append(files, more...), blueprints...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("kind: Platform")) {
+			specs[f] = b
+		}
+	}
+	if len(specs) < 50 {
+		t.Fatalf("found %d specs", len(specs))
+	}
+	return specs
 }
