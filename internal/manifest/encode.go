@@ -91,7 +91,7 @@ func NewEncoder() *Encoder { return NewSharedEncoder(nil) }
 // NewSharedEncoder returns an Encoder for whole objects that learns types through ts
 // (nil: on its own).
 func NewSharedEncoder(ts *Types) *Encoder {
-	return &Encoder{types: map[reflect.Type][]field{}, kinds: map[reflect.Type]typeKind{}, shared: ts}
+	return &Encoder{types: make(map[reflect.Type][]field, 64), kinds: make(map[reflect.Type]typeKind, 128), shared: ts}
 }
 
 // Reset lets the encoder reuse the memory of every node it has made: none of them
@@ -111,15 +111,28 @@ func (e *Encoder) kind(t reflect.Type) typeKind {
 			return sk
 		}
 	}
-	pt := reflect.PointerTo(t)
-	k = typeKind{
-		ptrMarshals: pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler),
-		marshals:    t.Implements(jsonMarshaler) || t.Implements(textMarshaler),
-		zeroer:      t.Implements(isZeroer),
-	}
+	k = methodsOf(t)
 	e.kinds[t] = k
 	if e.shared != nil {
 		e.shared.storeKind(t, k)
+	}
+	return k
+}
+
+// methodsOf is t's typeKind. Only named types (and unnamed structs, through embedded
+// fields) have methods, and *T adds none to a pointer T: most types of an object
+// ([]Container, map[string]string, *int32) need no pointer type made to ask.
+func methodsOf(t reflect.Type) typeKind {
+	if t.Name() == "" && t.Kind() != reflect.Struct && t.Kind() != reflect.Pointer {
+		return typeKind{}
+	}
+	k := typeKind{
+		marshals: t.Implements(jsonMarshaler) || t.Implements(textMarshaler),
+		zeroer:   t.Implements(isZeroer),
+	}
+	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface {
+		pt := reflect.PointerTo(t)
+		k.ptrMarshals = pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler)
 	}
 	return k
 }

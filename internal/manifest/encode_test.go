@@ -364,3 +364,52 @@ func TestSameNameFields(t *testing.T) {
 		check(t, tc.name, marshal(t, tc.obj), tc.want)
 	}
 }
+
+// TestMethodsOf: methodsOf, which makes no pointer type it need not, finds what asking
+// *T and T directly finds, on every type reachable from a few API objects.
+func TestMethodsOf(t *testing.T) {
+	reference := func(t reflect.Type) typeKind {
+		pt := reflect.PointerTo(t)
+		return typeKind{
+			ptrMarshals: pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler),
+			marshals:    t.Implements(jsonMarshaler) || t.Implements(textMarshaler),
+			zeroer:      t.Implements(isZeroer),
+		}
+	}
+	seen := map[reflect.Type]bool{}
+	var visit func(reflect.Type)
+	visit = func(t reflect.Type) {
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			visit(t.Elem())
+			if t.Kind() == reflect.Map {
+				visit(t.Key())
+			}
+		case reflect.Struct:
+			for i := range t.NumField() {
+				visit(t.Field(i).Type)
+			}
+		}
+	}
+	for _, o := range []any{&appsv1.Deployment{}, &corev1.Service{}, &securityv1.AuthorizationPolicy{}, &networkingv1.NetworkPolicy{},
+		&autoscalingv2.HorizontalPodAutoscaler{}, map[string]any{}, []*intstr.IntOrString{}, &struct{ metav1.Time }{}, new(any)} {
+		visit(reflect.TypeOf(o))
+	}
+	marshalers := 0
+	for typ := range seen {
+		got, want := methodsOf(typ), reference(typ)
+		if got != want {
+			t.Errorf("%s: %+v, want %+v", typ, got, want)
+		}
+		if want.ptrMarshals || want.marshals {
+			marshalers++
+		}
+	}
+	if len(seen) < 100 || marshalers < 3 {
+		t.Fatalf("%d types, %d marshalers: too few to tell", len(seen), marshalers)
+	}
+}
