@@ -277,9 +277,12 @@ if want apps || want helm || want peer-check; then
 			"apps$n-floor-read" "$floor read $work/out-$n"
 			"apps$n-floor-write" "$floor write $work/out-$n $work/fresh-@RUN@"
 		)
-		# The function on the ResourceList kustomize would send for this spec.
+		# The function on the ResourceList kustomize sends for this spec: the spec as the
+		# one item and as the functionConfig (as blueprints/eks's exec run shows).
 		{
-			printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n'
+			printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n'
+			sed 's/^/  /; 1s/^  /- /' "$spec"
+			printf 'functionConfig:\n'
 			sed 's/^/  /' "$spec"
 		} >"$work/specs/rl-$n.yaml"
 		if [ "$n" -ge 1000 ] && [ "$n" -le 5000 ]; then
