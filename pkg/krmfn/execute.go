@@ -88,18 +88,94 @@ func plural(n int) string {
 
 // execute runs the function and returns its results and error.
 func execute(in io.Reader, out io.Writer) (framework.Results, error) {
-	rw := &kio.ByteReadWriter{Reader: in, KeepReaderAnnotations: true}
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read ResourceList input: %w", err)
+	}
+	// A big spec's apps list is parsed in runs beside the rest (see readCut); should
+	// the spec not render, the whole input is read again, so that what is echoed is
+	// exactly what came in.
+	if cut := schema.CutLists(data, cutPaths...); cut != nil {
+		if rw, rl, ok := readCut(cut); ok {
+			if results, done, err := executeList(rw, rl, out, cut.Found(2) || cut.Found(3)); done {
+				return results, err
+			}
+		}
+	}
+	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(data), KeepReaderAnnotations: true}
 	rl := framework.ResourceList{}
-	var err error
 	if rl.Items, err = rw.Read(); err != nil {
 		return nil, fmt.Errorf("failed to read ResourceList input: %w", err)
 	}
 	rl.FunctionConfig = rw.FunctionConfig
+	results, _, err := executeList(rw, rl, out, false)
+	return results, err
+}
+
+// cutPaths are the long lists of a ResourceList kustomize sends: the apps and routes
+// of its functionConfig (0, 1) and of the spec as its one item (2, 3).
+var cutPaths = [][]string{
+	append([]string{"functionConfig"}, schema.SpecApps...),
+	append([]string{"functionConfig"}, schema.SpecRoutes...),
+	append([]string{"items", "-"}, schema.SpecApps...),
+	append([]string{"items", "-"}, schema.SpecRoutes...),
+}
+
+// readCut reads a ResourceList with its long lists cut out: kyaml reads the rest
+// while the functionConfig's lists are parsed in runs on every CPU and then put in
+// their places. The item's lists are left out: the item is the Platform spec, which
+// the function drops unread when it renders (executeList says whether it did). ok
+// is false when the cut does not hold (the caller reads the input whole).
+func readCut(cut *schema.Cut) (*kio.ByteReadWriter, framework.ResourceList, bool) {
+	var rl framework.ResourceList
+	var lists []*yaml.Node
+	listsOK := false
+	parsed := make(chan struct{})
+	go func() {
+		defer close(parsed)
+		lists, listsOK = cut.ParseLists(0, 1)
+	}()
+	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(cut.Rest), KeepReaderAnnotations: true}
+	items, err := rw.Read()
+	<-parsed
+	if err != nil || !listsOK {
+		return nil, rl, false
+	}
+	if cut.Found(0) || cut.Found(1) {
+		if rw.FunctionConfig == nil || !cut.Graft(rw.FunctionConfig.YNode(), 1, lists, 0, 1) {
+			return nil, rl, false
+		}
+	}
+	for i := 2; i < 4; i++ {
+		if !cut.Found(i) {
+			continue
+		}
+		found := 0
+		for _, it := range items {
+			if cut.Slot(it.YNode(), i, 2) != nil {
+				found++
+				if it.GetKind() != schema.Kind || it.GetApiVersion() != schema.APIVersion {
+					return nil, rl, false
+				}
+			}
+		}
+		if found != 1 {
+			return nil, rl, false
+		}
+	}
+	rl.Items, rl.FunctionConfig = items, rw.FunctionConfig
+	return rw, rl, true
+}
+
+// executeList runs the function on the ResourceList rw read; with cutItem (the
+// Platform item's list was not read) it writes nothing and reports done false
+// unless the spec renders, which drops that item.
+func executeList(rw *kio.ByteReadWriter, rl framework.ResourceList, out io.Writer, cutItem bool) (_ framework.Results, done bool, _ error) {
 	// The forms of the path/index annotations the input items use (kustomize passes
 	// the spec itself as an item, with both).
 	annos, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	// The functionConfig is echoed at the end; its long sequences (spec.apps, ...) are
 	// encoded meanwhile, beside the render (both only read it).
@@ -115,6 +191,9 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 	}
 	defer func() { <-preDone }() // nothing changes the functionConfig before it is done
 	outputs, procErr := Processor{}.render(&rl)
+	if cutItem && procErr != nil {
+		return nil, false, nil
+	}
 	// kyaml's reconciliation writes the path/index annotations in the form(s) the
 	// input items use, for the items passed through and, as they are written, for
 	// the rendered ones.
@@ -130,43 +209,43 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 		return nil
 	}
 	if err := reconcile(rl.Items...); err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	results := rw.Results // the input's, unless the function has its own (as framework.Execute)
 	if len(rl.Results) > 0 {
 		b, err := yaml.Marshal(rl.Results)
 		if err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		if results, err = yaml.Parse(string(b)); err != nil {
-			return nil, err
+			return nil, true, err
 		}
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 	lw := &listWriter{w: bw, wrapped: rw.WrappingKind != ""}
 	if err := lw.start(rw, len(rl.Items) > 0 || rendersAny(outputs)); err != nil {
-		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, true, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := lw.items(rl.Items...); err != nil {
-		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, true, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	// The rendered objects get the path annotations kyaml's reconciliation would leave
 	// them (found once, on a probe), rather than every one and a reconciliation each.
 	kept, err := keptAnnotations(reconcile)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	if err := lw.objects(objects(outputs), kept); err != nil {
-		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, true, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	<-preDone
 	if err := lw.end(rw, results, pre); err != nil {
-		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, true, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
+		return rl.Results, true, fmt.Errorf("writing the ResourceList: %w", err)
 	}
-	return rl.Results, procErr
+	return rl.Results, true, procErr
 }
 
 // keptAnnotations are those of pathAnnotations that reconcile leaves on an object

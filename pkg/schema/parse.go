@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"sort"
 	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -56,84 +57,199 @@ func parseWhole(data []byte) ([]*yaml.Node, error) {
 	}
 }
 
-// line is one line of the spec: its bytes without the line break, and where the
-// next line starts.
+// line is one line of the spec: where it starts and ends (without its "\n"; a "\r"
+// stays).
 type line struct {
-	start, end int // data[start:end] is the line, without "\n" (a "\r" stays)
+	start, end int
 }
 
-// appsList is where the spec's apps list lies: the lines of spec: and apps:, the
-// list's indentation, and the lines that start its items and follow its end.
-type appsList struct {
-	specLine, appsLine int // line numbers (from 1)
-	appsColumn         int // apps: key's column (from 1)
-	items              []int
-	end                int // the first line after the list (a line number; may be past the end)
+// step is one key of a list's path (or "-": the first item of a list), with the line
+// and column (from 1) it was found at.
+type step struct {
+	key          string
+	line, column int
 }
 
-// parseSplit parses a one-document spec with its apps list cut into about parts runs
-// of items; ok is false when the spec does not split cleanly (the caller parses it
-// whole).
+// listAt is where a block list lies: the path to it, the lines (from 1) that start
+// its items, and the first line after it (may be past the end).
+type listAt struct {
+	steps []step
+	items []int
+	end   int
+}
+
+// The paths of a spec's long lists: its apps and routes.
+var (
+	SpecApps   = []string{"spec", "apps"}
+	SpecRoutes = []string{"spec", "routes"}
+)
+
+// parseSplit parses a one-document spec with its long lists cut into about parts
+// runs of items each; ok is false when the spec does not split cleanly (the caller
+// parses it whole).
 func parseSplit(data []byte, parts int) (*yaml.Node, bool) {
-	lines := splitLines(data)
-	list, ok := findApps(data, lines)
-	if !ok || len(list.items) < 2*parts {
+	c := cutLists(data, parts, SpecApps, SpecRoutes)
+	if c == nil {
 		return nil, false
 	}
-	// Runs of items: [items[cuts[i]], items[cuts[i+1]]) lines, the last to list.end.
-	var bounds []int
-	for i := range parts {
-		bounds = append(bounds, list.items[i*len(list.items)/parts])
-	}
-	bounds = append(bounds, list.end)
-	rest := blankLines(data, lines, list.items[0], list.end)
-
-	runs := make([]*yaml.Node, parts)
-	ok = true
-	var mu sync.Mutex
-	fail := func() { mu.Lock(); ok = false; mu.Unlock() }
-	var wg sync.WaitGroup
-	var restDoc *yaml.Node
-	wg.Add(parts + 1)
+	var rest []*yaml.Node
+	var restErr error
+	done := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		if docs, err := parseWhole(rest); err != nil || len(docs) != 1 {
-			fail()
-		} else {
-			restDoc = docs[0]
-		}
+		defer close(done)
+		rest, restErr = parseWhole(c.Rest)
 	}()
-	for i := range parts {
+	lists, ok := c.ParseLists(0, 1)
+	<-done
+	if !ok || restErr != nil || len(rest) != 1 || len(rest[0].Content) != 1 {
+		return nil, false
+	}
+	return rest[0], c.Graft(rest[0].Content[0], 0, lists, 0, 1)
+}
+
+// Cut is a YAML document with big block lists cut out of it, so that the lists can
+// be parsed in runs on every CPU beside the parse of the rest (see the comment at
+// the top of this file for why the result is the whole parse's, or refused).
+type Cut struct {
+	Rest  []byte // the document with the lines of every list cut out left blank
+	data  []byte
+	lines []line
+	parts int
+	lists []*listAt // by path; nil for a path not cut
+}
+
+// CutLists cuts the block lists at paths out of data (a path: the keys from the top
+// of the document, "-" for the first item of a list), for a parse on every CPU; nil
+// when data is too small to gain from it, there is one CPU, or no list was found.
+func CutLists(data []byte, paths ...[]string) *Cut {
+	if len(data) < minSplitBytes || runtime.GOMAXPROCS(0) < 2 {
+		return nil
+	}
+	return cutLists(data, 2*runtime.GOMAXPROCS(0), paths...)
+}
+
+// cutLists is CutLists with parts runs per list.
+func cutLists(data []byte, parts int, paths ...[]string) *Cut {
+	c := &Cut{data: data, lines: splitLines(data), parts: parts, lists: make([]*listAt, len(paths))}
+	var blank [][2]int
+	for i, p := range paths {
+		if at, ok := findList(data, c.lines, p); ok && len(at.items) >= 2*parts {
+			c.lists[i] = &at
+			blank = append(blank, [2]int{at.items[0], at.end})
+		}
+	}
+	if len(blank) == 0 {
+		return nil
+	}
+	c.Rest = blankLines(data, c.lines, blank)
+	return c
+}
+
+// Found reports whether the list at paths[i] was cut out.
+func (c *Cut) Found(i int) bool { return c.lists[i] != nil }
+
+// ParseList parses the list cut out at paths[i] in runs on every CPU: its sequence
+// node, with the lines of data; ok is false when a run does not parse on its own.
+func (c *Cut) ParseList(i int) (*yaml.Node, bool) {
+	at := c.lists[i]
+	if at == nil {
+		return nil, false
+	}
+	var bounds []int
+	for j := range c.parts {
+		bounds = append(bounds, at.items[j*len(at.items)/c.parts])
+	}
+	bounds = append(bounds, at.end)
+	runs := make([]*yaml.Node, c.parts)
+	var wg sync.WaitGroup
+	for j := range c.parts {
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			from, to := bounds[i], bounds[i+1]
-			chunk := data[lines[from-1].start:lineStart(data, lines, to)]
-			docs, err := parseWhole(chunk)
+			from, to := bounds[j], bounds[j+1]
+			docs, err := parseWhole(c.data[c.lines[from-1].start:lineStart(c.data, c.lines, to)])
 			if err != nil || len(docs) != 1 || len(docs[0].Content) != 1 || docs[0].Content[0].Kind != yaml.SequenceNode {
-				fail()
 				return
 			}
 			seq := docs[0].Content[0]
 			shiftLines(seq, from-1)
-			runs[i] = seq
+			runs[j] = seq
 		}()
 	}
 	wg.Wait()
-	if !ok {
-		return nil, false
-	}
-	slot := appsSlot(restDoc, list)
-	if slot == nil {
-		return nil, false
-	}
-	merged := *runs[0]
-	merged.Content = nil
-	for _, r := range runs {
+	merged := yaml.Node{}
+	for j, r := range runs {
+		if r == nil {
+			return nil, false
+		}
+		if j == 0 {
+			merged = *r
+			merged.Content = nil
+		}
 		merged.Content = append(merged.Content, r.Content...)
 	}
 	merged.HeadComment, merged.LineComment, merged.FootComment = "", "", ""
-	*slot = merged
-	return restDoc, true
+	return &merged, true
+}
+
+// ParseLists parses the lists cut out at the paths of the indexes given, one after
+// the other (each on every CPU): by path index, nil for a path not cut or not
+// given; ok is false when one does not parse.
+func (c *Cut) ParseLists(indexes ...int) ([]*yaml.Node, bool) {
+	lists := make([]*yaml.Node, len(c.lists))
+	for _, i := range indexes {
+		if c.lists[i] != nil {
+			var ok bool
+			if lists[i], ok = c.ParseList(i); !ok {
+				return nil, false
+			}
+		}
+	}
+	return lists, true
+}
+
+// Graft puts the lists of the indexes given (parsed by ParseLists) in their slots,
+// found from n as Slot finds them; it reports false, having changed nothing, when
+// a slot is not there.
+func (c *Cut) Graft(n *yaml.Node, from int, lists []*yaml.Node, indexes ...int) bool {
+	slots := make([]*yaml.Node, len(c.lists))
+	for _, i := range indexes {
+		if c.lists[i] != nil {
+			if slots[i] = c.Slot(n, i, from); slots[i] == nil || lists[i] == nil {
+				return false
+			}
+		}
+	}
+	for i, s := range slots {
+		if s != nil {
+			*s = *lists[i]
+		}
+	}
+	return true
+}
+
+// Slot is the value that stands for the list cut out at paths[i] in the parse of
+// Rest, found from n, the node the path's first from steps lead to (the document's
+// top mapping for 0): an empty value at the place the cut found, else nil.
+func (c *Cut) Slot(n *yaml.Node, i, from int) *yaml.Node {
+	at := c.lists[i]
+	if at == nil || from > len(at.steps) {
+		return nil
+	}
+	for _, s := range at.steps[from:] {
+		if s.key == "-" {
+			if n == nil || n.Kind != yaml.SequenceNode || len(n.Content) == 0 || n.Content[0].Line != s.line {
+				return nil
+			}
+			n = n.Content[0]
+			continue
+		}
+		n = mappingValue(n, s.key, s.line, s.column)
+	}
+	if n == nil || n.Kind != yaml.ScalarNode || n.Tag != "!!null" || n.Value != "" || n.Anchor != "" {
+		return nil
+	}
+	return n
 }
 
 // splitLines lists data's lines.
@@ -169,66 +285,84 @@ func lineKind(b []byte) (indent int, neutral bool) {
 	return indent, len(rest) == 0 || string(rest) == "\r" || rest[0] == '#'
 }
 
-// findApps finds spec.apps as a block sequence: "spec:" at the start of a line, its
-// keys at one indentation, "apps:" among them, then items ("- " or a lone "-") at one
-// indentation no less than that, up to the first line less indented, or as
-// indented but not an item. It declines a spec with a byte-order mark, a directive
-// or a document marker (more than one document, or tags it would not know).
-func findApps(data []byte, lines []line) (appsList, bool) {
-	var list appsList
+// findList finds the block list at path: each key on a line of its own at its
+// block's indentation ("-": the first item of the list, on the line after its key),
+// then the list's items ("- " or a lone "-") at one indentation no less than its
+// key's, up to the first line less indented, or as indented but not an item. It
+// declines a document with a byte-order mark, a directive or a document marker
+// (more than one document, or tags it would not know).
+func findList(data []byte, lines []line, path []string) (listAt, bool) {
+	var at listAt
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return list, false
+		return at, false
 	}
 	for _, l := range lines {
 		b := data[l.start:l.end]
 		if len(b) > 0 && (b[0] == '%' || bytes.HasPrefix(b, []byte("---")) || bytes.HasPrefix(b, []byte("..."))) {
-			return list, false
+			return at, false
 		}
 	}
-	i := 0
-	for ; i < len(lines); i++ {
-		if isKeyLine(data[lines[i].start:lines[i].end], 0, "spec") {
-			break
-		}
-	}
-	if i == len(lines) {
-		return list, false
-	}
-	list.specLine = i + 1
-	keys := -1 // the indentation of spec's keys
-	for i++; i < len(lines); i++ {
-		b := data[lines[i].start:lines[i].end]
-		indent, neutral := lineKind(b)
-		switch {
-		case neutral:
-			continue
-		case keys < 0:
-			if indent == 0 {
-				return list, false
+	// next is the first line after i that is not blank or a comment, or -1.
+	next := func(i int) int {
+		for j := i + 1; j < len(lines); j++ {
+			if _, neutral := lineKind(data[lines[j].start:lines[j].end]); !neutral {
+				return j
 			}
-			keys = indent
-		case indent < keys:
-			return list, false // spec ended without apps
 		}
-		if indent == keys && isKeyLine(b, keys, "apps") {
-			break
+		return -1
+	}
+	i, parent, keys := -1, -1, -1 // the last step's line; its indentation; its block's keys'
+	for _, key := range path {
+		if key == "-" {
+			j := next(i)
+			if j < 0 {
+				return at, false
+			}
+			b := data[lines[j].start:lines[j].end]
+			indent, _ := lineKind(b)
+			if indent < parent || !isItemLine(b, indent) {
+				return at, false
+			}
+			at.steps = append(at.steps, step{"-", j + 1, indent + 1})
+			i, parent, keys = j, indent, indent+2
+			continue
 		}
+		j := i + 1
+		for ; j < len(lines); j++ {
+			b := data[lines[j].start:lines[j].end]
+			indent, neutral := lineKind(b)
+			switch {
+			case neutral:
+				continue
+			case indent <= parent && j > i:
+				return at, false // the block ended without key
+			case keys < 0:
+				keys = indent
+			case indent < keys:
+				return at, false
+			}
+			if indent == keys && isKeyLine(b, keys, key) {
+				break
+			}
+		}
+		if j >= len(lines) {
+			return at, false
+		}
+		at.steps = append(at.steps, step{key, j + 1, keys + 1})
+		i, parent, keys = j, keys, -1
 	}
-	if i >= len(lines) {
-		return list, false
-	}
-	list.appsLine, list.appsColumn = i+1, keys+1
 	column := -1 // the items' indentation
-	for i++; i < len(lines); i++ {
-		b := data[lines[i].start:lines[i].end]
+	j := i + 1
+	for ; j < len(lines); j++ {
+		b := data[lines[j].start:lines[j].end]
 		indent, neutral := lineKind(b)
 		if neutral {
 			continue
 		}
 		item := isItemLine(b, indent)
 		if column < 0 {
-			if indent < keys || !item {
-				return list, false
+			if indent < parent || !item {
+				return at, false
 			}
 			column = indent
 		}
@@ -236,11 +370,11 @@ func findApps(data []byte, lines []line) (appsList, bool) {
 			break
 		}
 		if indent == column {
-			list.items = append(list.items, i+1)
+			at.items = append(at.items, j+1)
 		}
 	}
-	list.end = i + 1
-	return list, len(list.items) > 0
+	at.end = j + 1
+	return at, len(at.items) > 0
 }
 
 // isKeyLine reports whether b is "key:" at indentation indent, with nothing after but
@@ -264,15 +398,24 @@ func isItemLine(b []byte, indent int) bool {
 	return len(rest) > 0 && rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ' || string(rest[1:]) == "\r")
 }
 
-// blankLines is data with the lines from, up to to (line numbers), left empty.
-func blankLines(data []byte, lines []line, from, to int) []byte {
-	start, end := lines[from-1].start, lineStart(data, lines, to)
-	out := make([]byte, 0, len(data)-(end-start)+(to-from))
-	out = append(out, data[:start]...)
-	for range to - from {
-		out = append(out, '\n')
+// blankLines is data with the lines of each range [from, to) (line numbers, in
+// order, not overlapping) left empty.
+func blankLines(data []byte, lines []line, ranges [][2]int) []byte {
+	sort.Slice(ranges, func(a, b int) bool { return ranges[a][0] < ranges[b][0] })
+	out := make([]byte, 0, len(data))
+	done := 0
+	for _, r := range ranges {
+		start, end := lines[r[0]-1].start, lineStart(data, lines, r[1])
+		if start < done {
+			return data // overlapping: nothing is blanked, and no slot will be found
+		}
+		out = append(out, data[done:start]...)
+		for range r[1] - r[0] {
+			out = append(out, '\n')
+		}
+		done = end
 	}
-	return append(out, data[end:]...)
+	return append(out, data[done:]...)
 }
 
 // shiftLines adds by to the line of n and of every node under it.
@@ -281,20 +424,6 @@ func shiftLines(n *yaml.Node, by int) {
 	for _, c := range n.Content {
 		shiftLines(c, by)
 	}
-}
-
-// appsSlot is the value node of spec.apps in the parse of the spec with the list's
-// lines blank, provided it is an empty value where the cut found the apps key.
-func appsSlot(doc *yaml.Node, list appsList) *yaml.Node {
-	if doc == nil || doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil
-	}
-	spec := mappingValue(doc.Content[0], "spec", list.specLine, 1)
-	apps := mappingValue(spec, "apps", list.appsLine, list.appsColumn)
-	if apps == nil || apps.Kind != yaml.ScalarNode || apps.Tag != "!!null" || apps.Value != "" || apps.Anchor != "" {
-		return nil
-	}
-	return apps
 }
 
 // mappingValue is the value of m's key key written at line and column, or nil.
