@@ -7,7 +7,7 @@ SPEC_DOC   := docs/spec.md
 GO         ?= go
 FUZZTIME   ?= 30s
 
-.PHONY: all build render verify test unit lint fuzz update-golden docs-check clean help
+.PHONY: all build render verify test unit race lint fuzz update-golden docs-check clean help
 all: test
 
 help: ## list every target, with its description (`target: ## ...` or a `## target: ...` line above it)
@@ -40,6 +40,9 @@ lint: ## gofmt, go vet and staticcheck (pinned as a tool in go.mod)
 
 unit: ## Go tests of the main module (fuzz seed corpora included)
 	$(GO) test ./...
+
+race: ## the packages that work on several goroutines, under the race detector (not in `make test`: it doubles a cold CI's builds)
+	$(GO) test -race ./internal/manifest ./pkg/writer ./pkg/schema ./pkg/render ./pkg/krmfn ./pkg/pipeline
 
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test ./pkg/pipeline -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME)

@@ -119,12 +119,17 @@ func (e *Encoder) kind(t reflect.Type) typeKind {
 	return k
 }
 
-// methodsOf is t's typeKind. Only named types (and unnamed structs, through embedded
-// fields) have methods, and *T adds none to a pointer T: most types of an object
-// ([]Container, map[string]string, *int32) need no pointer type made to ask.
+// methodsOf is t's typeKind. Only named types, unnamed structs (through embedded
+// fields), pointers and interfaces have methods, and *T adds none to a pointer or
+// interface T: most types of an object ([]Container, map[string]string) need no
+// pointer type made to ask.
 func methodsOf(t reflect.Type) typeKind {
-	if t.Name() == "" && t.Kind() != reflect.Struct && t.Kind() != reflect.Pointer {
-		return typeKind{}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Pointer, reflect.Interface:
+	default:
+		if t.Name() == "" {
+			return typeKind{}
+		}
 	}
 	k := typeKind{
 		marshals: t.Implements(jsonMarshaler) || t.Implements(textMarshaler),

@@ -396,7 +396,8 @@ func TestMethodsOf(t *testing.T) {
 		}
 	}
 	for _, o := range []any{&appsv1.Deployment{}, &corev1.Service{}, &securityv1.AuthorizationPolicy{}, &networkingv1.NetworkPolicy{},
-		&autoscalingv2.HorizontalPodAutoscaler{}, map[string]any{}, []*intstr.IntOrString{}, &struct{ metav1.Time }{}, new(any)} {
+		&autoscalingv2.HorizontalPodAutoscaler{}, map[string]any{}, []*intstr.IntOrString{}, &struct{ metav1.Time }{}, new(any),
+		new(interface{ MarshalJSON() ([]byte, error) })} {
 		visit(reflect.TypeOf(o))
 	}
 	marshalers := 0

@@ -97,7 +97,7 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 	// exactly what came in.
 	if cut := schema.CutLists(data, cutPaths...); cut != nil {
 		if rw, rl, ok := readCut(cut); ok {
-			if results, done, err := executeList(rw, rl, out, cut.Found(2) || cut.Found(3)); done {
+			if results, done, err := executeList(rw, rl, out, cut.Found(itemApps) || cut.Found(itemRoutes)); done {
 				return results, err
 			}
 		}
@@ -113,40 +113,65 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 }
 
 // cutPaths are the long lists of a ResourceList kustomize sends: the apps and routes
-// of its functionConfig (0, 1) and of the spec as its one item (2, 3).
+// of its functionConfig and of the spec as its one item (by the indexes below).
 var cutPaths = [][]string{
-	append([]string{"functionConfig"}, schema.SpecApps...),
-	append([]string{"functionConfig"}, schema.SpecRoutes...),
-	append([]string{"items", "-"}, schema.SpecApps...),
-	append([]string{"items", "-"}, schema.SpecRoutes...),
+	configApps:   append([]string{"functionConfig"}, schema.SpecApps...),
+	configRoutes: append([]string{"functionConfig"}, schema.SpecRoutes...),
+	itemApps:     append([]string{"items", "-"}, schema.SpecApps...),
+	itemRoutes:   append([]string{"items", "-"}, schema.SpecRoutes...),
 }
+
+// The indexes of cutPaths.
+const (
+	configApps = iota
+	configRoutes
+	itemApps
+	itemRoutes
+)
 
 // readCut reads a ResourceList with its long lists cut out: kyaml reads the rest
 // while the functionConfig's lists are parsed in runs on every CPU and then put in
-// their places. The item's lists are left out: the item is the Platform spec, which
-// the function drops unread when it renders (executeList says whether it did). ok
-// is false when the cut does not hold (the caller reads the input whole).
+// their places. The item's lists are left out when they are the very bytes of the
+// functionConfig's (as kustomize sends them; what parsed there parses here): the
+// item is the Platform spec, which the function drops unread when it renders
+// (executeList says whether it did). ok is false when the cut does not hold: an
+// alias anywhere in the rest (it could name what was cut out), comments in the
+// functionConfig's lists (it is written out again), a slot not where the cut found
+// it. The caller then reads the input whole.
 func readCut(cut *schema.Cut) (*kio.ByteReadWriter, framework.ResourceList, bool) {
 	var rl framework.ResourceList
+	for _, i := range []int{configApps, configRoutes} {
+		if cut.Comments(i) {
+			return nil, rl, false
+		}
+	}
+	for _, i := range []int{itemApps, itemRoutes} {
+		if cut.Found(i) && !cut.SameText(i, i-itemApps+configApps) {
+			return nil, rl, false
+		}
+	}
 	var lists []*yaml.Node
 	listsOK := false
 	parsed := make(chan struct{})
 	go func() {
 		defer close(parsed)
-		lists, listsOK = cut.ParseLists(0, 1)
+		lists, listsOK = cut.ParseLists(configApps, configRoutes)
 	}()
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(cut.Rest), KeepReaderAnnotations: true}
 	items, err := rw.Read()
 	<-parsed
-	if err != nil || !listsOK {
+	if err != nil || !listsOK || rw.FunctionConfig == nil || schema.HasAlias(rw.FunctionConfig.YNode()) {
 		return nil, rl, false
 	}
-	if cut.Found(0) || cut.Found(1) {
-		if rw.FunctionConfig == nil || !cut.Graft(rw.FunctionConfig.YNode(), 1, lists, 0, 1) {
+	for _, it := range items {
+		if schema.HasAlias(it.YNode()) {
 			return nil, rl, false
 		}
 	}
-	for i := 2; i < 4; i++ {
+	if (cut.Found(configApps) || cut.Found(configRoutes)) && !cut.Graft(rw.FunctionConfig.YNode(), 1, lists, configApps, configRoutes) {
+		return nil, rl, false
+	}
+	for _, i := range []int{itemApps, itemRoutes} {
 		if !cut.Found(i) {
 			continue
 		}

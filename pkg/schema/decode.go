@@ -46,7 +46,8 @@ func DecodeNode(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics)
 		root = root.Content[0]
 	}
 	var errs field.ErrorList
-	w := walker{pos: Positions{}, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}, indexes: map[reflect.Type]map[string][]int{}, readOnly: true, dropped: new(bool)}
+	w := newWalker(Positions{}, &errs)
+	w.readOnly, w.dropped = true, new(bool)
 	if w.walk(root, reflect.TypeFor[Platform](), "", 0) && !*w.dropped && len(errs) == 0 && *w.nodes < maxNodes {
 		var p Platform
 		if w.set(reflect.ValueOf(&p).Elem(), root, reflect.TypeFor[Platform](), 0) {
@@ -70,7 +71,7 @@ func decodeOwned(doc *yaml.Node, file string) (*Platform, Positions, Diagnostics
 	}
 	pos := Positions{}
 	var errs field.ErrorList
-	w := walker{pos: pos, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}, indexes: map[reflect.Type]map[string][]int{}}
+	w := newWalker(pos, &errs)
 	if !w.walk(root, reflect.TypeFor[Platform](), "", 0) || *w.nodes >= maxNodes {
 		ds := FromFieldErrors(errs, SeverityError, file, pos)
 		ds.Sort()
@@ -129,12 +130,20 @@ type walker struct {
 	errs   *field.ErrorList
 	nodes  *int                                     // nodes visited, aliases expanded: bounds alias bombs
 	fields map[reflect.Type]map[string]reflect.Type // jsonFields of the struct types met so far
-	// indexes are the field indexes of the struct types met so far (set.go).
+	// indexes are the field indexes of the struct types met so far, custom whether
+	// a type decodes itself (set.go).
 	indexes map[reflect.Type]map[string][]int
+	custom  map[reflect.Type]bool
 	// readOnly leaves the tree as it is; dropped (when set) records that a value would
 	// have been dropped.
 	readOnly bool
 	dropped  *bool
+}
+
+// newWalker is a walker that records positions in pos and problems in errs.
+func newWalker(pos Positions, errs *field.ErrorList) walker {
+	return walker{pos: pos, errs: errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{},
+		indexes: map[reflect.Type]map[string][]int{}, custom: map[reflect.Type]bool{}}
 }
 
 // drop notes that a value is dropped; it reports whether the tree may be changed.
@@ -387,23 +396,10 @@ func (r rawValue) String() string { return r.s }
 
 // jsonFields maps a struct's JSON field names to their types, following inline embeds.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
-		}
-		if name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct {
-			for k, v := range jsonFields(f.Type) { // embedded: its fields are the parent's
-				out[k] = v
-			}
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out[name] = f.Type
+	idx := jsonFieldIndexes(t, nil)
+	out := make(map[string]reflect.Type, len(idx))
+	for name, i := range idx {
+		out[name] = t.FieldByIndex(i).Type
 	}
 	return out
 }

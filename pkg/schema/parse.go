@@ -7,25 +7,31 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Parsing a big spec splits its apps list: the YAML parse is most of a big render's
-// work that does not spread over CPUs by itself, and the apps are most of the spec.
+// Parsing a big spec splits its long lists (apps, routes): the YAML parse is most of
+// a big render's work that does not spread over CPUs by itself, and those lists are
+// most of the spec.
 //
-// The split is checked, never trusted: the items of spec.apps (a block sequence) are
-// cut at the lines that start an item at the list's indentation, each run of items is
-// parsed on its own, and the rest of the spec with the list's lines left blank (so
+// The split is checked, never trusted: the items of a block list are cut at the
+// lines that start an item at the list's indentation, each run of items is parsed
+// on its own, and the rest of the document with the lists' lines left blank (so
 // every line keeps its number). Whatever could make a cut fall inside something
-// else (a quoted scalar or a flow collection running over it, an alias to an anchor
-// in another run, a tag directive) makes one of those parses fail, and any failure,
-// or a rest that does not hold an empty spec.apps at the line the cut found, sends
-// the spec to the whole-document parse. Block scalars and plain scalars cannot run
-// over a cut: their lines are indented deeper than the list. The parsed nodes are
-// those of the whole-document parse (kind, tag, value, style, anchors, line and
-// column); only comments may attach to other nodes, and decoding reads none.
-// TestParseSpecSplitsAlike and FuzzParseSpec compare the two parses.
+// else (a quoted scalar or a flow collection running over it, an alias in a run to
+// an anchor outside it, a tag directive) makes one of those parses fail; any
+// failure, a rest that does not hold an empty value where the cut found the list's
+// key, an alias in the rest when a run defines an anchor (anchors can be defined
+// again, and an alias names the last one before it), or a line break yaml.v3 counts
+// and the cut does not (a lone CR, NEL, LS, PS) sends the document to the whole
+// parse. Block scalars and plain scalars cannot run over a cut: their lines are
+// indented deeper than the list. The parsed nodes are those of the whole-document
+// parse (kind, tag, value, style, anchors, aliases, line and column); only comments
+// may attach to other nodes, which decoding does not read (a caller that writes the
+// list out again checks Cut.Comments). TestParseSpecSplitsAlike and FuzzParseSpec
+// compare the two parses.
 
 // minSplitBytes is the smallest spec worth splitting (a few hundred apps).
 const minSplitBytes = 64 << 10
@@ -73,9 +79,10 @@ type step struct {
 // listAt is where a block list lies: the path to it, the lines (from 1) that start
 // its items, and the first line after it (may be past the end).
 type listAt struct {
-	steps []step
-	items []int
-	end   int
+	steps   []step
+	items   []int
+	end     int
+	anchors bool // a parsed run defines an anchor
 }
 
 // The paths of a spec's long lists: its apps and routes.
@@ -102,6 +109,11 @@ func parseSplit(data []byte, parts int) (*yaml.Node, bool) {
 	lists, ok := c.ParseLists(0, 1)
 	<-done
 	if !ok || restErr != nil || len(rest) != 1 || len(rest[0].Content) != 1 {
+		return nil, false
+	}
+	// An alias in the rest names the last anchor before it in the whole document,
+	// which may be in a list (anchors can be defined again).
+	if c.Anchors(0, 1) && HasAlias(rest[0]) {
 		return nil, false
 	}
 	return rest[0], c.Graft(rest[0].Content[0], 0, lists, 0, 1)
@@ -148,6 +160,38 @@ func cutLists(data []byte, parts int, paths ...[]string) *Cut {
 // Found reports whether the list at paths[i] was cut out.
 func (c *Cut) Found(i int) bool { return c.lists[i] != nil }
 
+// Anchors reports whether a run of the lists of the indexes given, as parsed,
+// defines an anchor.
+func (c *Cut) Anchors(indexes ...int) bool {
+	for _, i := range indexes {
+		if c.lists[i] != nil && c.lists[i].anchors {
+			return true
+		}
+	}
+	return false
+}
+
+// region is the bytes of the list at paths[i], from its key's line to its end.
+func (c *Cut) region(i int) []byte {
+	at := c.lists[i]
+	key := at.steps[len(at.steps)-1].line
+	return c.data[c.lines[key-1].start:lineStart(c.data, c.lines, at.end)]
+}
+
+// SameText reports whether the lists at paths[i] and paths[j] were cut out and are
+// the same bytes, key line included: what parses as one parses as the other.
+func (c *Cut) SameText(i, j int) bool {
+	return c.lists[i] != nil && c.lists[j] != nil && bytes.Equal(c.region(i), c.region(j))
+}
+
+// Comments reports whether the list at paths[i] may hold a comment (a '#' from its
+// key's line on): runs parsed on their own attach comments at their ends to other
+// nodes than the whole parse does, which matters to a caller that writes the list
+// out again.
+func (c *Cut) Comments(i int) bool {
+	return c.lists[i] != nil && bytes.IndexByte(c.region(i), '#') >= 0
+}
+
 // ParseList parses the list cut out at paths[i] in runs on every CPU: its sequence
 // node, with the lines of data; ok is false when a run does not parse on its own.
 func (c *Cut) ParseList(i int) (*yaml.Node, bool) {
@@ -162,6 +206,7 @@ func (c *Cut) ParseList(i int) (*yaml.Node, bool) {
 	bounds = append(bounds, at.end)
 	runs := make([]*yaml.Node, c.parts)
 	var wg sync.WaitGroup
+	var anchors atomic.Bool
 	for j := range c.parts {
 		wg.Add(1)
 		go func() {
@@ -172,11 +217,14 @@ func (c *Cut) ParseList(i int) (*yaml.Node, bool) {
 				return
 			}
 			seq := docs[0].Content[0]
-			shiftLines(seq, from-1)
+			if shiftLines(seq, from-1) {
+				anchors.Store(true)
+			}
 			runs[j] = seq
 		}()
 	}
 	wg.Wait()
+	at.anchors = anchors.Load()
 	merged := yaml.Node{}
 	for j, r := range runs {
 		if r == nil {
@@ -301,6 +349,15 @@ func findList(data []byte, lines []line, path []string) (listAt, bool) {
 		if len(b) > 0 && (b[0] == '%' || bytes.HasPrefix(b, []byte("---")) || bytes.HasPrefix(b, []byte("..."))) {
 			return at, false
 		}
+		// yaml.v3 also breaks lines at a lone CR, NEL, LS and PS: lines are counted
+		// at "\n" only.
+		if cr := bytes.IndexByte(b, '\r'); cr >= 0 && cr != len(b)-1 {
+			return at, false
+		}
+	}
+	if (len(data) > 0 && data[len(data)-1] == '\r') || bytes.Contains(data, []byte("\xc2\x85")) ||
+		bytes.Contains(data, []byte("\xe2\x80\xa8")) || bytes.Contains(data, []byte("\xe2\x80\xa9")) {
+		return at, false
 	}
 	// next is the first line after i that is not blank or a comment, or -1.
 	next := func(i int) int {
@@ -334,7 +391,7 @@ func findList(data []byte, lines []line, path []string) (listAt, bool) {
 			switch {
 			case neutral:
 				continue
-			case indent <= parent && j > i:
+			case indent <= parent:
 				return at, false // the block ended without key
 			case keys < 0:
 				keys = indent
@@ -418,12 +475,31 @@ func blankLines(data []byte, lines []line, ranges [][2]int) []byte {
 	return append(out, data[done:]...)
 }
 
-// shiftLines adds by to the line of n and of every node under it.
-func shiftLines(n *yaml.Node, by int) {
+// shiftLines adds by to the line of n and of every node under it; it reports
+// whether any of them has an anchor.
+func shiftLines(n *yaml.Node, by int) (anchors bool) {
 	n.Line += by
+	anchors = n.Anchor != ""
 	for _, c := range n.Content {
-		shiftLines(c, by)
+		anchors = shiftLines(c, by) || anchors
 	}
+	return anchors
+}
+
+// HasAlias reports whether n or a node under it is an alias.
+func HasAlias(n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if HasAlias(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // mappingValue is the value of m's key key written at line and column, or nil.

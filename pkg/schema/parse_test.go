@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -104,6 +105,10 @@ func TestParseSpecSplitsAlike(t *testing.T) {
 		{"flow list", specHead + "  apps: [" + strings.Repeat("{name: a}, ", 12) + "{name: b}]\n", false},
 		{"apps elsewhere", "spec:\n  other:\n    apps:\n" + items(12, "    - name: a%d\n"), false},
 		{"tagged list", specHead + "  apps: !!seq\n" + items(12, item), false},
+		{"anchor defined again in the list", specHead + "  team: &t a\n  apps:\n" + items(12, "  - name: app-%d\n    namespace: &t t%d\n") + "  gateway: {name: *t}\n", false},
+		{"lone CR", specHead + "  apps:\n" + items(6, item) + "  - name: a\r    namespace: b\n" + items(6, item), false},
+		{"NEL", specHead + "  apps:\n" + items(6, item) + "  - name: a \u0085\n" + items(6, item), false},
+		{"line separator", specHead + "  apps:\n" + items(6, item) + "  - name: a # \u2028x\n" + items(6, item), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if split := checkSplit(t, tc.name, []byte(tc.spec), 2); tc.split && !split {
@@ -148,7 +153,9 @@ func TestParseSpecOnTheRepositorysSpecs(t *testing.T) {
 	if len(big) < minSplitBytes {
 		t.Fatalf("big spec is %d bytes, under %d", len(big), minSplitBytes)
 	}
+	prev := runtime.GOMAXPROCS(2) // parseSpec splits only on more than one CPU
 	got, err := parseSpec(big)
+	runtime.GOMAXPROCS(prev)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("parseSpec: %d documents, %v", len(got), err)
 	}

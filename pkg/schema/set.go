@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -28,7 +29,7 @@ func (w walker) set(v reflect.Value, n *yaml.Node, t reflect.Type, depth int) bo
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return true // null leaves a zero value as it is
 	}
-	if v.Kind() == reflect.Interface || reflect.PointerTo(v.Type()).Implements(jsonUnmarshaler) {
+	if v.Kind() == reflect.Interface || w.unmarshals(v.Type()) {
 		return w.setJSON(v, n, t, depth)
 	}
 	if t.Kind() == reflect.Pointer {
@@ -62,6 +63,9 @@ func (w walker) set(v reflect.Value, n *yaml.Node, t reflect.Type, depth int) bo
 				return false
 			}
 			if t.Kind() == reflect.Map {
+				if !utf8.ValidString(k.Value) {
+					return w.setJSON(v, n, t, depth) // json.Unmarshal mends it
+				}
 				elem := reflect.New(t.Elem()).Elem()
 				if !w.set(elem, val, t.Elem(), depth+1) {
 					return false
@@ -118,7 +122,22 @@ func (w walker) setJSON(v reflect.Value, n *yaml.Node, t reflect.Type, depth int
 	return ok && json.Unmarshal(raw, v.Addr().Interface()) == nil
 }
 
-var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// unmarshals reports whether *t decodes itself from JSON or text (json.Unmarshal
+// asks it), looked up once per type and decode.
+func (w walker) unmarshals(t reflect.Type) bool {
+	u, ok := w.custom[t]
+	if !ok {
+		pt := reflect.PointerTo(t)
+		u = pt.Implements(jsonUnmarshaler) || pt.Implements(textUnmarshaler)
+		w.custom[t] = u
+	}
+	return u
+}
 
 // fieldIndex is the index (through embedded structs) of struct t's field named key in
 // JSON, computed once per type and decode.

@@ -26,7 +26,7 @@ func TestJSONMatchesGenericDecode(t *testing.T) {
 		}
 		root := doc.Content[0]
 		var errs field.ErrorList
-		w := walker{pos: Positions{}, errs: &errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{}}
+		w := newWalker(Positions{}, &errs)
 		if !w.walk(root, reflect.TypeFor[Platform](), "", 0) {
 			continue
 		}
@@ -123,7 +123,7 @@ func TestDecodeNodeMatchesDecode(t *testing.T) {
 
 // decodeCases are the specs the decode tests run on: YAML forms the direct paths
 // leave to the generic one, and every spec in the repository.
-func decodeCases(t *testing.T) map[string][]byte {
+func decodeCases(t testing.TB) map[string][]byte {
 	t.Helper()
 	specs := map[string][]byte{
 		"forms": []byte(`apiVersion: krm-gen.dev/v1alpha1

@@ -50,8 +50,9 @@ func eachFile(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// eachFileErr is eachFile for steps that can fail: after the first error no further
-// step runs, and the error of the lowest step that failed is returned.
+// eachFileErr is eachFile for steps that can fail: once one has failed no further
+// step starts, and of the steps that ran and failed, the lowest one's error is
+// returned.
 func eachFileErr(n int, f func(i int) error) error {
 	errs := make([]error, n)
 	var failed atomic.Bool
