@@ -121,6 +121,15 @@ func genericJSON(root *yaml.Node, file string) ([]byte, *Diagnostic) {
 	return raw, nil
 }
 
+// aliased is what n stands for: the node an alias names (nil for an alias of
+// nothing), n itself otherwise.
+func aliased(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return n.Alias
+	}
+	return n
+}
+
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 64
 
@@ -241,11 +250,8 @@ func (w walker) walk(n *yaml.Node, t reflect.Type, ps string, depth int) bool {
 		*w.errs = append(*w.errs, fieldError(field.ErrorTypeInvalid, ps, "...", "nested too deeply"))
 		return false
 	}
-	if n.Kind == yaml.AliasNode {
-		if n.Alias == nil {
-			return false
-		}
-		n = n.Alias
+	if n = aliased(n); n == nil {
+		return false
 	}
 	if ps != "" {
 		w.pos[ps] = n.Line

@@ -17,14 +17,8 @@ import (
 // where json would, for the caller to take the whole-document path. Decoding a big
 // spec spent a third of its time writing and reading that JSON.
 func (w walker) set(v reflect.Value, n *yaml.Node, t reflect.Type, depth int) bool {
-	if depth > maxDepth {
+	if n = aliased(n); depth > maxDepth || n == nil {
 		return false
-	}
-	if n.Kind == yaml.AliasNode {
-		if n.Alias == nil {
-			return false
-		}
-		n = n.Alias
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return true // null leaves a zero value as it is

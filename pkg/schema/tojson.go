@@ -16,14 +16,8 @@ import (
 // keys that are not plain strings, unusual tags), for which the caller takes the
 // generic path.
 func (w walker) json(buf []byte, n *yaml.Node, t reflect.Type, depth int) ([]byte, bool) {
-	if depth > maxDepth {
+	if n = aliased(n); depth > maxDepth || n == nil {
 		return buf, false
-	}
-	if n.Kind == yaml.AliasNode {
-		if n.Alias == nil {
-			return buf, false
-		}
-		n = n.Alias
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return append(buf, "null"...), true
