@@ -92,7 +92,7 @@ func execute(in io.Reader, out io.Writer) (framework.Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read ResourceList input: %w", err)
 	}
-	// A big spec's apps list is parsed in runs beside the rest (see readCut); should
+	// A big spec's long lists are parsed in runs beside the rest (see readCut); should
 	// the spec not render, the whole input is read again, so that what is echoed is
 	// exactly what came in.
 	if cut := schema.CutLists(data, cutPaths...); cut != nil {
@@ -155,7 +155,7 @@ func readCut(cut *schema.Cut) (*kio.ByteReadWriter, framework.ResourceList, bool
 	parsed := make(chan struct{})
 	go func() {
 		defer close(parsed)
-		lists, listsOK = cut.ParseLists(configApps, configRoutes)
+		lists, _, listsOK = cut.ParseLists(configApps, configRoutes) // any alias refuses, below
 	}()
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(cut.Rest), KeepReaderAnnotations: true}
 	items, err := rw.Read()

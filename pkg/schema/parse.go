@@ -38,12 +38,21 @@ const minSplitBytes = 64 << 10
 
 // parseSpec parses data into its YAML documents as yaml.v3's Decoder does.
 func parseSpec(data []byte) ([]*yaml.Node, error) {
-	if len(data) >= minSplitBytes && runtime.GOMAXPROCS(0) > 1 {
-		if doc, ok := parseSplit(data, 2*runtime.GOMAXPROCS(0)); ok {
+	if parts := cutParts(data); parts > 0 {
+		if doc, ok := parseSplit(data, parts); ok {
 			return []*yaml.Node{doc}, nil
 		}
 	}
 	return parseWhole(data)
+}
+
+// cutParts is how many runs to cut a list of data into: two per CPU, or 0 when data
+// is too small to gain from it or there is one CPU.
+func cutParts(data []byte) int {
+	if len(data) < minSplitBytes || runtime.GOMAXPROCS(0) < 2 {
+		return 0
+	}
+	return 2 * runtime.GOMAXPROCS(0)
 }
 
 // parseWhole is yaml.v3's Decoder over data: every document, or the first error.
@@ -79,10 +88,9 @@ type step struct {
 // listAt is where a block list lies: the path to it, the lines (from 1) that start
 // its items, and the first line after it (may be past the end).
 type listAt struct {
-	steps   []step
-	items   []int
-	end     int
-	anchors bool // a parsed run defines an anchor
+	steps []step
+	items []int
+	end   int
 }
 
 // The paths of a spec's long lists: its apps and routes.
@@ -106,14 +114,14 @@ func parseSplit(data []byte, parts int) (*yaml.Node, bool) {
 		defer close(done)
 		rest, restErr = parseWhole(c.Rest)
 	}()
-	lists, ok := c.ParseLists(0, 1)
+	lists, anchors, ok := c.ParseLists(0, 1)
 	<-done
 	if !ok || restErr != nil || len(rest) != 1 || len(rest[0].Content) != 1 {
 		return nil, false
 	}
 	// An alias in the rest names the last anchor before it in the whole document,
 	// which may be in a list (anchors can be defined again).
-	if c.Anchors(0, 1) && HasAlias(rest[0]) {
+	if anchors && HasAlias(rest[0]) {
 		return nil, false
 	}
 	return rest[0], c.Graft(rest[0].Content[0], 0, lists, 0, 1)
@@ -134,15 +142,19 @@ type Cut struct {
 // of the document, "-" for the first item of a list), for a parse on every CPU; nil
 // when data is too small to gain from it, there is one CPU, or no list was found.
 func CutLists(data []byte, paths ...[]string) *Cut {
-	if len(data) < minSplitBytes || runtime.GOMAXPROCS(0) < 2 {
+	parts := cutParts(data)
+	if parts == 0 {
 		return nil
 	}
-	return cutLists(data, 2*runtime.GOMAXPROCS(0), paths...)
+	return cutLists(data, parts, paths...)
 }
 
 // cutLists is CutLists with parts runs per list.
 func cutLists(data []byte, parts int, paths ...[]string) *Cut {
 	c := &Cut{data: data, lines: splitLines(data), parts: parts, lists: make([]*listAt, len(paths))}
+	if !cuttable(data, c.lines) {
+		return nil
+	}
 	var blank [][2]int
 	for i, p := range paths {
 		if at, ok := findList(data, c.lines, p); ok && len(at.items) >= 2*parts {
@@ -159,17 +171,6 @@ func cutLists(data []byte, parts int, paths ...[]string) *Cut {
 
 // Found reports whether the list at paths[i] was cut out.
 func (c *Cut) Found(i int) bool { return c.lists[i] != nil }
-
-// Anchors reports whether a run of the lists of the indexes given, as parsed,
-// defines an anchor.
-func (c *Cut) Anchors(indexes ...int) bool {
-	for _, i := range indexes {
-		if c.lists[i] != nil && c.lists[i].anchors {
-			return true
-		}
-	}
-	return false
-}
 
 // region is the bytes of the list at paths[i], from its key's line to its end.
 func (c *Cut) region(i int) []byte {
@@ -192,13 +193,11 @@ func (c *Cut) Comments(i int) bool {
 	return c.lists[i] != nil && bytes.IndexByte(c.region(i), '#') >= 0
 }
 
-// ParseList parses the list cut out at paths[i] in runs on every CPU: its sequence
-// node, with the lines of data; ok is false when a run does not parse on its own.
-func (c *Cut) ParseList(i int) (*yaml.Node, bool) {
+// parseList parses the list cut out at paths[i] in runs on every CPU: its sequence
+// node, with the lines of data, and whether a run defines an anchor; ok is false when
+// a run does not parse on its own.
+func (c *Cut) parseList(i int) (_ *yaml.Node, anchors, ok bool) {
 	at := c.lists[i]
-	if at == nil {
-		return nil, false
-	}
 	var bounds []int
 	for j := range c.parts {
 		bounds = append(bounds, at.items[j*len(at.items)/c.parts])
@@ -206,7 +205,7 @@ func (c *Cut) ParseList(i int) (*yaml.Node, bool) {
 	bounds = append(bounds, at.end)
 	runs := make([]*yaml.Node, c.parts)
 	var wg sync.WaitGroup
-	var anchors atomic.Bool
+	var anchored atomic.Bool
 	for j := range c.parts {
 		wg.Add(1)
 		go func() {
@@ -218,17 +217,16 @@ func (c *Cut) ParseList(i int) (*yaml.Node, bool) {
 			}
 			seq := docs[0].Content[0]
 			if shiftLines(seq, from-1) {
-				anchors.Store(true)
+				anchored.Store(true)
 			}
 			runs[j] = seq
 		}()
 	}
 	wg.Wait()
-	at.anchors = anchors.Load()
 	merged := yaml.Node{}
 	for j, r := range runs {
 		if r == nil {
-			return nil, false
+			return nil, false, false
 		}
 		if j == 0 {
 			merged = *r
@@ -237,23 +235,24 @@ func (c *Cut) ParseList(i int) (*yaml.Node, bool) {
 		merged.Content = append(merged.Content, r.Content...)
 	}
 	merged.HeadComment, merged.LineComment, merged.FootComment = "", "", ""
-	return &merged, true
+	return &merged, anchored.Load(), true
 }
 
 // ParseLists parses the lists cut out at the paths of the indexes given, one after
-// the other (each on every CPU): by path index, nil for a path not cut or not
-// given; ok is false when one does not parse.
-func (c *Cut) ParseLists(indexes ...int) ([]*yaml.Node, bool) {
-	lists := make([]*yaml.Node, len(c.lists))
+// the other (each on every CPU): by path index, nil for a path not cut or not given,
+// and whether a run of them defines an anchor; ok is false when one does not parse.
+func (c *Cut) ParseLists(indexes ...int) (lists []*yaml.Node, anchors, ok bool) {
+	lists = make([]*yaml.Node, len(c.lists))
 	for _, i := range indexes {
 		if c.lists[i] != nil {
-			var ok bool
-			if lists[i], ok = c.ParseList(i); !ok {
-				return nil, false
+			var a bool
+			if lists[i], a, ok = c.parseList(i); !ok {
+				return nil, false, false
 			}
+			anchors = anchors || a
 		}
 	}
-	return lists, true
+	return lists, anchors, true
 }
 
 // Graft puts the lists of the indexes given (parsed by ParseLists) in their slots,
@@ -333,32 +332,34 @@ func lineKind(b []byte) (indent int, neutral bool) {
 	return indent, len(rest) == 0 || string(rest) == "\r" || rest[0] == '#'
 }
 
-// findList finds the block list at path: each key on a line of its own at its
-// block's indentation ("-": the first item of the list, on the line after its key),
-// then the list's items ("- " or a lone "-") at one indentation no less than its
-// key's, up to the first line less indented, or as indented but not an item. It
-// declines a document with a byte-order mark, a directive or a document marker
-// (more than one document, or tags it would not know).
-func findList(data []byte, lines []line, path []string) (listAt, bool) {
-	var at listAt
+// cuttable reports whether data's lists may be cut at all: not with a byte-order mark,
+// a directive or a document marker (more than one document, or tags a run would not
+// know), or a line break yaml.v3 counts and lines (cut at "\n") do not: a lone CR,
+// NEL, LS or PS.
+func cuttable(data []byte, lines []line) bool {
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return at, false
+		return false
 	}
 	for _, l := range lines {
 		b := data[l.start:l.end]
 		if len(b) > 0 && (b[0] == '%' || bytes.HasPrefix(b, []byte("---")) || bytes.HasPrefix(b, []byte("..."))) {
-			return at, false
+			return false
 		}
-		// yaml.v3 also breaks lines at a lone CR, NEL, LS and PS: lines are counted
-		// at "\n" only.
 		if cr := bytes.IndexByte(b, '\r'); cr >= 0 && cr != len(b)-1 {
-			return at, false
+			return false
 		}
 	}
-	if (len(data) > 0 && data[len(data)-1] == '\r') || bytes.Contains(data, []byte("\xc2\x85")) ||
-		bytes.Contains(data, []byte("\xe2\x80\xa8")) || bytes.Contains(data, []byte("\xe2\x80\xa9")) {
-		return at, false
-	}
+	return !(len(data) > 0 && data[len(data)-1] == '\r') && !bytes.Contains(data, []byte("\xc2\x85")) &&
+		!bytes.Contains(data, []byte("\xe2\x80\xa8")) && !bytes.Contains(data, []byte("\xe2\x80\xa9"))
+}
+
+// findList finds the block list at path in a cuttable document: each key on a line of
+// its own at its block's indentation ("-": the first item of the list, on the line
+// after its key), then the list's items ("- " or a lone "-") at one indentation no
+// less than its key's, up to the first line less indented, or as indented but not an
+// item.
+func findList(data []byte, lines []line, path []string) (listAt, bool) {
+	var at listAt
 	// next is the first line after i that is not blank or a comment, or -1.
 	next := func(i int) int {
 		for j := i + 1; j < len(lines); j++ {
