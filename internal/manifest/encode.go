@@ -34,7 +34,7 @@ import (
 type Encoder struct {
 	types  map[reflect.Type][]field
 	kinds  map[reflect.Type]typeKind
-	shared *Types
+	shared *Types // never nil
 	slab   slab
 	patch  bool
 }
@@ -44,38 +44,45 @@ type Encoder struct {
 // in a short render (a KRM function's) that is much of the encoding. Safe for
 // concurrent use; the zero value is ready.
 type Types struct {
-	mu     sync.RWMutex
-	fields map[reflect.Type][]field
-	kinds  map[reflect.Type]typeKind
+	fields typeMap[[]field]
+	kinds  typeMap[typeKind]
 }
 
-// lookup is t's learned fields and kind, if any.
-func (ts *Types) lookup(t reflect.Type) (fs []field, fok bool, k typeKind, kok bool) {
-	ts.mu.RLock()
-	defer ts.mu.RUnlock()
-	fs, fok = ts.fields[t]
-	k, kok = ts.kinds[t]
-	return fs, fok, k, kok
+// typeMap is a map by Go type, safe for concurrent use.
+type typeMap[V any] struct {
+	mu sync.RWMutex
+	m  map[reflect.Type]V
 }
 
-// storeFields records t's fields.
-func (ts *Types) storeFields(t reflect.Type, fs []field) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.fields == nil {
-		ts.fields = map[reflect.Type][]field{}
+func (tm *typeMap[V]) get(t reflect.Type) (V, bool) {
+	tm.mu.RLock()
+	defer tm.mu.RUnlock()
+	v, ok := tm.m[t]
+	return v, ok
+}
+
+func (tm *typeMap[V]) put(t reflect.Type, v V) {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	if tm.m == nil {
+		tm.m = map[reflect.Type]V{}
 	}
-	ts.fields[t] = fs
+	tm.m[t] = v
 }
 
-// storeKind records t's kind.
-func (ts *Types) storeKind(t reflect.Type, k typeKind) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.kinds == nil {
-		ts.kinds = map[reflect.Type]typeKind{}
+// learned is what an encoder knows of t: from its own map, else the shared one, else
+// learnt by learn and kept in both.
+func learned[V any](own map[reflect.Type]V, shared *typeMap[V], t reflect.Type, learn func(reflect.Type) V) V {
+	if v, ok := own[t]; ok {
+		return v
 	}
-	ts.kinds[t] = k
+	v, ok := shared.get(t)
+	if !ok {
+		v = learn(t)
+		shared.put(t, v)
+	}
+	own[t] = v
+	return v
 }
 
 // typeKind is what Encoder.value needs to know of a type's methods, looked up once.
@@ -91,6 +98,9 @@ func NewEncoder() *Encoder { return NewSharedEncoder(nil) }
 // NewSharedEncoder returns an Encoder for whole objects that learns types through ts
 // (nil: on its own).
 func NewSharedEncoder(ts *Types) *Encoder {
+	if ts == nil {
+		ts = &Types{}
+	}
 	return &Encoder{types: make(map[reflect.Type][]field, 64), kinds: make(map[reflect.Type]typeKind, 128), shared: ts}
 }
 
@@ -101,22 +111,7 @@ func (e *Encoder) Reset() { e.slab.reset() }
 
 // kind is t's typeKind.
 func (e *Encoder) kind(t reflect.Type) typeKind {
-	k, ok := e.kinds[t]
-	if ok {
-		return k
-	}
-	if e.shared != nil {
-		if _, _, sk, ok := e.shared.lookup(t); ok {
-			e.kinds[t] = sk
-			return sk
-		}
-	}
-	k = methodsOf(t)
-	e.kinds[t] = k
-	if e.shared != nil {
-		e.shared.storeKind(t, k)
-	}
-	return k
+	return learned(e.kinds, &e.shared.kinds, t, methodsOf)
 }
 
 // methodsOf is t's typeKind. Only named types, unnamed structs (through embedded
@@ -371,15 +366,11 @@ func (e *Encoder) marshaled(v reflect.Value) (*yaml.Node, error) {
 
 // fields lists the encoded fields of struct type t, in encoding/json's order.
 func (e *Encoder) fields(t reflect.Type) []field {
-	if fs, ok := e.types[t]; ok {
-		return fs
-	}
-	if e.shared != nil {
-		if fs, ok, _, _ := e.shared.lookup(t); ok {
-			e.types[t] = fs
-			return fs
-		}
-	}
+	return learned(e.types, &e.shared.fields, t, e.fieldsOf)
+}
+
+// fieldsOf is fields, worked out.
+func (e *Encoder) fieldsOf(t reflect.Type) []field {
 	var fs []field
 	embedded := false
 	var walk func(t reflect.Type, index []int)
@@ -428,10 +419,6 @@ func (e *Encoder) fields(t reflect.Type) []field {
 	walk(t, nil)
 	if embedded || duplicateNames(fs) {
 		fs = dominant(fs)
-	}
-	e.types[t] = fs
-	if e.shared != nil {
-		e.shared.storeFields(t, fs)
 	}
 	return fs
 }
