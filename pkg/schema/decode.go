@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"sort"
@@ -137,12 +138,9 @@ const maxDepth = 64
 type walker struct {
 	pos    Positions
 	errs   *field.ErrorList
-	nodes  *int                                     // nodes visited, aliases expanded: bounds alias bombs
-	fields map[reflect.Type]map[string]reflect.Type // jsonFields of the struct types met so far
-	// indexes are the field indexes of the struct types met so far, custom whether
-	// a type decodes itself (set.go).
-	indexes map[reflect.Type]map[string][]int
-	custom  map[reflect.Type]bool
+	nodes  *int                                  // nodes visited, aliases expanded: bounds alias bombs
+	fields map[reflect.Type]map[string]jsonField // jsonFieldsOf the struct types met so far
+	custom map[reflect.Type]bool                 // whether a type decodes itself (set.go)
 	// readOnly leaves the tree as it is; dropped (when set) records that a value would
 	// have been dropped.
 	readOnly bool
@@ -151,8 +149,8 @@ type walker struct {
 
 // newWalker is a walker that records positions in pos and problems in errs.
 func newWalker(pos Positions, errs *field.ErrorList) walker {
-	return walker{pos: pos, errs: errs, nodes: new(int), fields: map[reflect.Type]map[string]reflect.Type{},
-		indexes: map[reflect.Type]map[string][]int{}, custom: map[reflect.Type]bool{}}
+	return walker{pos: pos, errs: errs, nodes: new(int), fields: map[reflect.Type]map[string]jsonField{},
+		custom: map[reflect.Type]bool{}}
 }
 
 // drop notes that a value is dropped; it reports whether the tree may be changed.
@@ -163,11 +161,11 @@ func (w walker) drop() bool {
 	return !w.readOnly
 }
 
-// structFields is jsonFields(t), computed once per type and decode.
-func (w walker) structFields(t reflect.Type) map[string]reflect.Type {
+// structFields is jsonFieldsOf(t), computed once per type and decode.
+func (w walker) structFields(t reflect.Type) map[string]jsonField {
 	f, ok := w.fields[t]
 	if !ok {
-		f = jsonFields(t)
+		f = jsonFieldsOf(t, nil)
 		w.fields[t] = f
 	}
 	return f
@@ -176,13 +174,20 @@ func (w walker) structFields(t reflect.Type) map[string]reflect.Type {
 // fieldType is the type the value of struct t's field key is checked against (a patch
 // is checked against what it patches), and whether t has that field.
 func (w walker) fieldType(t reflect.Type, key string) (reflect.Type, bool) {
-	ft, ok := w.structFields(t)[key]
+	ft, _, ok := w.field(t, key)
+	return ft, ok
+}
+
+// field is fieldType with the field's index (through embedded structs).
+func (w walker) field(t reflect.Type, key string) (reflect.Type, []int, bool) {
+	f, ok := w.structFields(t)[key]
+	ft := f.typ
 	if ok && (ft == patchType || ft == patchPtrType || ft == patchMapType) {
 		if pt, ok := patchTarget(t, key); ok {
 			ft = pt
 		}
 	}
-	return ft, ok
+	return ft, f.index, ok
 }
 
 // childPath is the String of the path of a child of the path printed as parent ("" for
@@ -402,10 +407,40 @@ func (r rawValue) String() string { return r.s }
 
 // jsonFields maps a struct's JSON field names to their types, following inline embeds.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
-	idx := jsonFieldIndexes(t, nil)
-	out := make(map[string]reflect.Type, len(idx))
-	for name, i := range idx {
-		out[name] = t.FieldByIndex(i).Type
+	fs := jsonFieldsOf(t, nil)
+	out := make(map[string]reflect.Type, len(fs))
+	for name, f := range fs {
+		out[name] = f.typ
+	}
+	return out
+}
+
+// jsonField is a struct field as JSON names it: its type and its index (through
+// embedded structs).
+type jsonField struct {
+	typ   reflect.Type
+	index []int
+}
+
+// jsonFieldsOf is jsonFields with each field's index; parent is the index of the
+// struct t is embedded in (nil at the top).
+func jsonFieldsOf(t reflect.Type, parent []int) map[string]jsonField {
+	out := map[string]jsonField{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		index := append(append([]int(nil), parent...), i)
+		if name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct {
+			maps.Copy(out, jsonFieldsOf(f.Type, index)) // embedded: its fields are the parent's
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = jsonField{f.Type, index}
 	}
 	return out
 }
@@ -413,7 +448,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 var suggestion = regexp.MustCompile(`^unknown field \(did you mean "([^"]+)"\?\)$`)
 
 // unknownFieldMessage explains an unknown key and suggests the closest known one.
-func unknownFieldMessage(key string, fields map[string]reflect.Type) string {
+func unknownFieldMessage(key string, fields map[string]jsonField) string {
 	best, bestDist := "", 1<<30
 	names := make([]string, 0, len(fields))
 	for name := range fields {

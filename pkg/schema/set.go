@@ -4,7 +4,6 @@ import (
 	"encoding"
 	"encoding/json"
 	"reflect"
-	"strings"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -67,9 +66,8 @@ func (w walker) set(v reflect.Value, n *yaml.Node, t reflect.Type, depth int) bo
 				v.SetMapIndex(reflect.ValueOf(k.Value).Convert(t.Key()), elem)
 				continue
 			}
-			ft, ok := w.fieldType(t, k.Value)
-			index, iok := w.fieldIndex(t, k.Value)
-			if !ok || !iok || !w.set(v.FieldByIndex(index), val, ft, depth+1) {
+			ft, index, ok := w.field(t, k.Value)
+			if !ok || !w.set(v.FieldByIndex(index), val, ft, depth+1) {
 				return false
 			}
 		}
@@ -131,40 +129,4 @@ func (w walker) unmarshals(t reflect.Type) bool {
 		w.custom[t] = u
 	}
 	return u
-}
-
-// fieldIndex is the index (through embedded structs) of struct t's field named key in
-// JSON, computed once per type and decode.
-func (w walker) fieldIndex(t reflect.Type, key string) ([]int, bool) {
-	idx, ok := w.indexes[t]
-	if !ok {
-		idx = jsonFieldIndexes(t, nil)
-		w.indexes[t] = idx
-	}
-	i, ok := idx[key]
-	return i, ok
-}
-
-// jsonFieldIndexes is jsonFields with each field's index instead of its type.
-func jsonFieldIndexes(t reflect.Type, parent []int) map[string][]int {
-	out := map[string][]int{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
-		}
-		index := append(append([]int(nil), parent...), i)
-		if name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct {
-			for k, v := range jsonFieldIndexes(f.Type, index) { // embedded: its fields are the parent's
-				out[k] = v
-			}
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out[name] = index
-	}
-	return out
 }
